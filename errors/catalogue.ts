@@ -1,0 +1,56 @@
+/**
+ * Every error tnbuild raises on purpose, with a permanent code. `user` errors exit 2 and print no stack; `build`
+ * errors (the guest, QEMU, a download) exit 1; `internal` errors are bugs and print a stack.
+ * Codes never change meaning; add new ones at the end of their group.
+ */
+export const errorCatalogue = {
+  // Recipes and input (TNB1xx)
+  TNB100: { kind: 'user', title: 'Unknown recipe', hint: 'Run `tnbuild validate` to list the recipes it can see.' },
+  TNB101: { kind: 'user', title: 'Recipe failed to load', hint: 'Fix the syntax error at the line shown.' },
+  TNB102: { kind: 'user', title: 'Recipe has no default export', hint: 'End the file with `export default defineRecipe({ … })`.' },
+  TNB103: { kind: 'user', title: 'Recipe is invalid', hint: 'Fix each field listed above; `tnbuild validate` checks again without building.' },
+  TNB104: { kind: 'user', title: 'Recipe parents form a cycle', hint: 'A recipe may not build on itself, directly or through its parents.' },
+  TNB105: { kind: 'user', title: 'Template error', hint: 'Every variable a template uses must be declared in the recipe’s `vars`.' },
+  TNB106: { kind: 'user', title: 'Recipe file is missing', hint: 'Check the path; files and templates are relative to the recipe file.' },
+  TNB107: { kind: 'user', title: 'Recipe has a type error', hint: 'Fix the type error at the line shown; your editor shows it too.' },
+  TNB110: { kind: 'user', title: 'Bad command-line usage', hint: 'Run `tnbuild --help` for the commands and their options.' },
+
+  // Downloads and cache (TNB2xx)
+  TNB200: { kind: 'build', title: 'Download failed', hint: 'Check the URL and your network, or use --mirror DIR|URL.' },
+  TNB201: { kind: 'user', title: 'Checksum mismatch', hint: 'The file is not what the recipe pinned: check the URL and the checksum in the recipe.' },
+  TNB202: { kind: 'user', title: 'Offline and not cached', hint: 'Seed the cache (`tnbuild fetch <recipe>` where the network allows) or pass --mirror.' },
+  TNB203: { kind: 'build', title: 'Download timed out', hint: 'The server stopped sending; retry, or use --mirror.' },
+
+  // Host tools and QEMU (TNB3xx)
+  TNB300: { kind: 'user', title: 'Host tool missing', hint: 'Run `tnbuild doctor` for the install command for your system.' },
+  TNB301: { kind: 'user', title: 'Firmware missing', hint: 'Run `tnbuild doctor` for the install command for your system.' },
+  TNB302: { kind: 'build', title: 'QEMU failed', hint: 'See the serial log named above.' },
+  TNB303: { kind: 'build', title: 'Guest did not reach the expected state in time', hint: 'See the console tail above and the serial log.' },
+  TNB304: { kind: 'build', title: 'A host command failed', hint: 'See the command and its output above.' },
+  TNB305: { kind: 'user', title: 'Accelerator unavailable', hint: 'Use --accel tcg, or --accel auto to fall back automatically.' },
+  TNB306: { kind: 'build', title: 'Build interrupted', hint: 'Run the build again; nothing half-written was kept.' },
+
+  // SSH and provisioning (TNB4xx)
+  TNB400: { kind: 'build', title: 'SSH connection failed', hint: 'Check that the guest is running and sshd listens.' },
+  TNB401: { kind: 'build', title: 'Provisioning step failed', hint: 'See the step, its output and the transcript named above.' },
+  TNB402: { kind: 'build', title: 'Remote command timed out', hint: 'Raise the step’s `timeout`, or find out why it hangs.' },
+  TNB403: { kind: 'user', title: 'Host key mismatch', hint: 'The guest presents a different host key than the one recorded; recreate the VM if that is expected.' },
+
+  // Templates and VMs (TNB5xx)
+  TNB500: { kind: 'user', title: 'Template not found', hint: 'Build it with `tnbuild recipe <name>` or `tnbuild pull`.' },
+  TNB501: { kind: 'user', title: 'Template in use', hint: 'Destroy the clones that depend on it first (`tnbuild vm list`).' },
+  TNB502: { kind: 'user', title: 'VM already exists', hint: 'Pass --force to replace it, or `tnbuild vm destroy` it first.' },
+  TNB503: { kind: 'user', title: 'VM not found', hint: 'Run `tnbuild vm list` to see the VMs.' },
+  TNB504: { kind: 'user', title: 'VM already running', hint: 'Stop it first with `tnbuild vm stop`.' },
+  TNB505: { kind: 'user', title: 'Backing file missing', hint: 'Recreate the VM with `tnbuild vm create --force`, or restore the template.' },
+  TNB506: { kind: 'user', title: 'Port in use', hint: 'Stop whatever listens there, or choose other ports.' },
+
+  // Releases (TNB6xx)
+  TNB600: { kind: 'user', title: 'Release verification failed', hint: 'Do not use this release; fetch it again from a source you trust.' },
+  TNB601: { kind: 'user', title: 'Signing key problem', hint: 'Pass --key with an ed25519 private key (ssh-keygen -t ed25519).' },
+
+  // Bugs (TNB9xx)
+  TNB900: { kind: 'internal', title: 'Internal error', hint: 'This is a bug in tnbuild; please report it with the output above.' },
+} as const satisfies Record<string, { kind: 'user' | 'build' | 'internal'; title: string; hint: string }>;
+
+export type ErrorCode = keyof typeof errorCatalogue;
