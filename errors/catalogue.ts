@@ -20,6 +20,8 @@ export const errorCatalogue = {
   TNB201: { kind: 'user', title: 'Checksum mismatch', hint: 'The file is not what the recipe pinned: check the URL and the checksum in the recipe.' },
   TNB202: { kind: 'user', title: 'Offline and not cached', hint: 'Seed the cache (`tnbuild fetch <recipe>` where the network allows) or pass --mirror.' },
   TNB203: { kind: 'build', title: 'Download timed out', hint: 'The server stopped sending; retry, or use --mirror.' },
+  TNB204: { kind: 'user', title: 'Checksum file has no entry for the file', hint: 'Check `checksumUrl`, or pass `fileName` when the URL’s file name differs from the name in the checksum file.' },
+  TNB205: { kind: 'user', title: 'Invalid download request', hint: 'Give an http(s) URL and either `checksum: { algorithm, value }` or `checksumUrl`.' },
 
   // Host tools and QEMU (TNB3xx)
   TNB300: { kind: 'user', title: 'Host tool missing', hint: 'Run `tnbuild doctor` for the install command for your system.' },
