@@ -1,0 +1,24 @@
+import { isIP } from 'node:net';
+
+/** Expands an IPv6 address to its 8 groups as numbers, or `undefined` when it is not one. */
+export function parseIpv6(address: string): number[] | undefined {
+  if (isIP(address) !== 6 || address.includes('.')) return undefined;
+  const [head = '', tail] = address.split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const missing = tail === undefined ? 0 : 8 - left.length - right.length;
+  return [...left, ...Array<string>(missing).fill('0'), ...right].map((group) => Number.parseInt(group, 16));
+}
+
+/** Whether `address` lies in `network/prefix` (prefix a multiple of 16 is all tnbuild needs, but any works). */
+export function isInPrefix(address: string, network: string, prefix: number): boolean {
+  const a = parseIpv6(address);
+  const n = parseIpv6(network);
+  if (!a || !n) return false;
+  for (let bit = 0; bit < prefix; bit++) {
+    const group = Math.floor(bit / 16);
+    const mask = 1 << (15 - (bit % 16));
+    if ((a[group]! & mask) !== (n[group]! & mask)) return false;
+  }
+  return true;
+}

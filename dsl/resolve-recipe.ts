@@ -1,0 +1,304 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { displayPath } from './load-recipe-file.ts';
+import type { RecipeIssue } from './recipe-issue.ts';
+import { renderTemplate, TemplateVariableError } from './render-template.ts';
+import type {
+  LocalFile,
+  PerArch,
+  ResolvedArtifact,
+  ResolvedChecksum,
+  ResolvedInstaller,
+  ResolvedRecipe,
+  ResolvedSource,
+  ResolvedStep,
+} from './resolved-recipe.ts';
+import type { Arch, RecipeOutput, Step } from './schema.ts';
+import { parseDuration, parseSize } from './size.ts';
+
+type ArtifactOutput = Extract<Step, { type: 'download' }>['artifact'];
+type ChecksumOutput = Extract<ArtifactOutput['checksum'], string | { file: string }>;
+
+const DEFAULTS = { cpus: 2, memory: 2 * 2 ** 30, disk: 8 * 2 ** 30, arches: ['aarch64', 'x86_64'] as Arch[] };
+const ALPINE_MIRROR = 'https://dl-cdn.alpinelinux.org/alpine';
+
+/**
+ * RecipeInput (parsed) → ResolvedRecipe: defaults filled, paths absolute, local files hashed, templates rendered.
+ * Problems go to `issues`; the caller reports them all at once.
+ */
+export function resolveRecipe(
+  input: RecipeOutput,
+  context: { name: string; file: string; parent?: ResolvedRecipe; issues: RecipeIssue[] },
+): ResolvedRecipe {
+  const { file, parent, issues } = context;
+  const shownFile = displayPath(file);
+  const report = (field: string, message: string) => issues.push({ file: shownFile, field, message });
+  const readLocal = (field: string, relativePath: string): (LocalFile & { content: string }) | undefined => {
+    const path = resolve(dirname(file), relativePath);
+    try {
+      const bytes = readFileSync(path);
+      return { path, sha256: createHash('sha256').update(bytes).digest('hex'), content: bytes.toString('utf8') };
+    } catch {
+      report(field, `file "${relativePath}" not found (looked for ${displayPath(path)})`);
+      return undefined;
+    }
+  };
+
+  const vars = { ...parent?.vars, ...input.vars };
+  const render = (field: string, template: LocalFile & { content: string }, extra: Record<string, unknown> = {}) => {
+    try {
+      return renderTemplate(template.content, { ...vars, ...extra });
+    } catch (error) {
+      if (!(error instanceof TemplateVariableError)) throw error;
+      const where = error.line === undefined ? displayPath(template.path) : `${displayPath(template.path)}:${error.line}`;
+      report(field, `template ${where} ${error.message}; add it to the recipe's \`vars\` (or the step's)`);
+      return '';
+    }
+  };
+
+  const source = resolveSource(input.source, parent, readLocal);
+  const os = input.os ?? parent?.os ?? { family: 'alpine' as const, release: '3.22' };
+  if (!input.os && !parent) report('os', 'is required for a recipe that installs from an ISO (e.g. { family: "alpine", release: "3.22" })');
+  const name = input.name ?? context.name;
+
+  const steps: ResolvedStep[] = [];
+  if (input.packages?.length) {
+    steps.push({ type: 'package', field: 'packages', name: `packages: ${input.packages.join(' ')}`, names: input.packages, state: 'present' });
+  }
+  input.users?.forEach((user, index) => steps.push(resolveUser(user, `users[${index}]`)));
+  if (input.sysctl && Object.keys(input.sysctl).length) {
+    steps.push(resolveSysctl({ settings: input.sysctl }, 'sysctl'));
+  }
+  const network = input.network && {
+    address: input.network.ula,
+    prefix: input.network.prefix ?? 64,
+    interface: input.network.interface ?? 'eth1',
+  };
+  if (network) {
+    steps.push({ type: 'network', field: 'network', name: `network: ${network.interface} ${network.address}/${network.prefix}`, ...network });
+  }
+  input.steps?.forEach((step, index) => {
+    const field = `steps[${index}]`;
+    const resolved = resolveStep(step, field, readLocal, render);
+    if (resolved) steps.push(resolved);
+  });
+
+  return {
+    name,
+    file,
+    description: input.description ?? '',
+    os,
+    arches: input.arch ?? parent?.arches ?? DEFAULTS.arches,
+    source,
+    machine: {
+      cpus: input.machine?.cpus ?? parent?.machine.cpus ?? DEFAULTS.cpus,
+      memoryBytes: sizeBytes(input.machine?.memory) ?? parent?.machine.memoryBytes ?? DEFAULTS.memory,
+      diskBytes: sizeBytes(input.machine?.disk) ?? parent?.machine.diskBytes ?? DEFAULTS.disk,
+    },
+    vars,
+    ports: input.ports ?? [],
+    ...(network && { network }),
+    steps,
+    checks: (input.checks ?? []).map((check) => (check.type === 'http' ? { ...check, status: check.status ?? 200 } : check)),
+    seal: {
+      lockRoot: input.seal?.lockRoot ?? true,
+      zeroFreeSpace: input.seal?.zeroFreeSpace ?? true,
+      compress: input.seal?.compress ?? false,
+    },
+    vm: {
+      name: input.vm?.name ?? `trustnet-${name}`,
+      user: input.vm?.user ?? 'root',
+      firstBoot: input.vm?.firstBoot ?? [],
+    },
+  };
+}
+
+function sizeBytes(value: string | { bytes: number } | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  return typeof value === 'string' ? parseSize(value) : value.bytes;
+}
+
+type ReadLocal = (field: string, relativePath: string) => (LocalFile & { content: string }) | undefined;
+type Render = (field: string, template: LocalFile & { content: string }, extra?: Record<string, unknown>) => string;
+
+function resolveSource(source: RecipeOutput['source'], parent: ResolvedRecipe | undefined, readLocal: ReadLocal): ResolvedSource {
+  if (source.type === 'parent') {
+    // A missing or cyclic parent is reported by the caller, which knows the whole recipe set.
+    return { type: 'parent', parent: parent as ResolvedRecipe };
+  }
+  return { type: 'iso', iso: resolveArtifact(source.iso), installer: resolveInstaller(source.installer, readLocal) };
+}
+
+function resolveInstaller(installer: Extract<RecipeOutput['source'], { type: 'iso' }>['installer'], readLocal: ReadLocal): ResolvedInstaller {
+  if (installer.type === 'alpine') {
+    return {
+      type: 'alpine',
+      keymap: installer.keymap ?? 'us us',
+      timezone: installer.timezone ?? 'UTC',
+      mirror: installer.mirror ?? ALPINE_MIRROR,
+      community: installer.community ?? true,
+    };
+  }
+  const answer = readLocal('source.installer.answer', installer.answer) ?? { path: installer.answer, sha256: '', content: '' };
+  const files: Record<string, LocalFile | ResolvedArtifact> = {};
+  for (const [name, value] of Object.entries(installer.files ?? {})) {
+    if (typeof value !== 'string') files[name] = resolveArtifact(value);
+    else {
+      const local = readLocal(`source.installer.files.${name}`, value);
+      if (local) files[name] = { path: local.path, sha256: local.sha256 };
+    }
+  }
+  return { type: 'script', bootLabel: installer.bootLabel ?? 'install', answer, files };
+}
+
+export function resolveArtifact(artifact: ArtifactOutput): ResolvedArtifact {
+  return { url: expandPerArch(artifact.url), checksum: mapPerArch(expandPerArch(artifact.checksum), resolveChecksum) };
+}
+
+function resolveChecksum(checksum: ChecksumOutput): ResolvedChecksum {
+  if (typeof checksum === 'string') {
+    const [algorithm, value] = checksum.split(':') as ['sha256' | 'sha512', string];
+    return { algorithm, value };
+  }
+  return { algorithm: checksum.algorithm ?? 'sha256', file: checksum.file };
+}
+
+function isPerArchObject<T>(value: T | { aarch64?: T; x86_64?: T }): value is { aarch64?: T; x86_64?: T } {
+  return typeof value === 'object' && value !== null && ('aarch64' in value || 'x86_64' in value);
+}
+
+function expandPerArch<T>(value: T | { aarch64?: T; x86_64?: T }): PerArch<T> {
+  if (isPerArchObject(value)) return { ...value };
+  return { aarch64: value as T, x86_64: value as T };
+}
+
+function mapPerArch<T, U>(value: PerArch<T>, map: (item: T) => U): PerArch<U> {
+  const result: Partial<Record<Arch, U>> = {};
+  for (const [arch, item] of Object.entries(value) as [Arch, T][]) result[arch] = map(item);
+  return result;
+}
+
+function resolveUser(user: Omit<Extract<Step, { type: 'user' }>, 'type'>, field: string): ResolvedStep {
+  return {
+    type: 'user',
+    field,
+    name: user.name ?? `user ${user.user}`,
+    user: user.user,
+    groups: user.groups ?? [],
+    shell: user.shell ?? '/bin/sh',
+    home: user.home ?? `/home/${user.user}`,
+    authorizedKeys: user.authorizedKeys ?? [],
+    system: user.system ?? false,
+  };
+}
+
+function resolveSysctl(step: Pick<Extract<Step, { type: 'sysctl' }>, 'settings' | 'file' | 'name'>, field: string): ResolvedStep {
+  const settings = Object.fromEntries(Object.entries(step.settings).map(([key, value]) => [key, String(value)]));
+  const file = step.file ?? '90-tnbuild.conf';
+  return { type: 'sysctl', field, name: step.name ?? `sysctl ${Object.keys(settings).join(', ')}`, settings, file };
+}
+
+function resolveStep(step: Step, field: string, readLocal: ReadLocal, render: Render): ResolvedStep | undefined {
+  switch (step.type) {
+    case 'package':
+      return { type: 'package', field, name: step.name ?? `packages: ${step.names.join(' ')}`, names: step.names, state: step.state ?? 'present' };
+    case 'user':
+      return resolveUser(step, field);
+    case 'sysctl':
+      return resolveSysctl(step, field);
+    case 'network':
+      return resolveNetworkStep(step, field);
+    case 'file': {
+      const state = step.state ?? 'file';
+      const source = step.source === undefined ? undefined : readLocal(`${field}.source`, step.source);
+      const owner = step.owner ?? 'root';
+      return {
+        type: 'file',
+        field,
+        name: step.name ?? `${state === 'directory' ? 'directory' : 'file'} ${step.path}`,
+        path: step.path,
+        state,
+        ...(step.content !== undefined && { content: step.content }),
+        ...(source && { source: { path: source.path, sha256: source.sha256 } }),
+        mode: step.mode ?? (state === 'directory' ? '0755' : '0644'),
+        owner,
+        group: step.group ?? owner,
+        notify: step.notify ?? [],
+      };
+    }
+    case 'template': {
+      const source = readLocal(`${field}.source`, step.source);
+      if (!source) return undefined;
+      const owner = step.owner ?? 'root';
+      return {
+        type: 'template',
+        field,
+        name: step.name ?? `template ${step.path}`,
+        path: step.path,
+        source: { path: source.path, sha256: source.sha256 },
+        content: render(`${field}.source`, source, step.vars),
+        mode: step.mode ?? '0644',
+        owner,
+        group: step.group ?? owner,
+        notify: step.notify ?? [],
+      };
+    }
+    case 'service':
+      return {
+        type: 'service',
+        field,
+        name: step.name ?? `service ${step.service}`,
+        service: step.service,
+        enabled: step.enabled ?? true,
+        state: step.state ?? 'started',
+        ...(step.define && {
+          define: {
+            description: step.define.description ?? step.service,
+            command: step.define.command,
+            args: step.define.args ?? [],
+            user: step.define.user ?? 'root',
+            directory: step.define.directory ?? '/',
+            env: step.define.env ?? {},
+            after: step.define.after ?? ['net'],
+          },
+        }),
+      };
+    case 'download':
+      return {
+        type: 'download',
+        field,
+        name: step.name ?? `download into ${step.dest}`,
+        artifact: resolveArtifact(step.artifact),
+        dest: step.dest,
+        extract: step.extract ?? 'none',
+        include: step.include ?? [],
+        mode: step.mode ?? '0755',
+        notify: step.notify ?? [],
+      };
+    case 'shell':
+      return {
+        type: 'shell',
+        field,
+        name: step.name ?? `shell: ${step.run.split('\n')[0]}`,
+        run: step.run,
+        ...(step.creates !== undefined && { creates: step.creates }),
+        ...(step.unless !== undefined && { unless: step.unless }),
+        user: step.user ?? 'root',
+        timeoutMs: parseDuration(step.timeout ?? '10m') ?? 600_000,
+      };
+  }
+}
+
+function resolveNetworkStep(step: Extract<Step, { type: 'network' }>, field: string): ResolvedStep {
+  const [address = '', prefix] = step.address.split('/');
+  const networkInterface = step.interface ?? 'eth1';
+  return {
+    type: 'network',
+    field,
+    name: step.name ?? `network: ${networkInterface} ${step.address}`,
+    interface: networkInterface,
+    address,
+    prefix: prefix === undefined ? 64 : Number(prefix),
+  };
+}

@@ -1,0 +1,361 @@
+import { isIP } from 'node:net';
+import { z } from 'zod';
+import { parseDuration, parseSize } from './size.ts';
+
+// What a recipe may say. `RecipeInput` (z.input) is what users write; resolve-recipe.ts turns it into a
+// ResolvedRecipe. Cross-field rules (unique ports, parent cycles, template variables …) live in rules.ts.
+
+export const ARCHES = ['aarch64', 'x86_64'] as const;
+export const archSchema = z.enum(ARCHES);
+export type Arch = z.infer<typeof archSchema>;
+
+const NAME = /^[a-z][a-z0-9-]*$/;
+const nameSchema = z.string().regex(NAME, 'expected lower-case letters, digits and dashes, starting with a letter');
+const guestPathSchema = z.string().startsWith('/', 'expected an absolute path in the guest, starting with "/"');
+const modeSchema = z.string().regex(/^0?[0-7]{3,4}$/, 'expected an octal mode such as "0644"');
+const unixNameSchema = z.string().regex(/^[a-z_][a-z0-9_-]*\$?$/, 'expected a user or group name like "warden"');
+
+export const sizeSchema = z.union([
+  z.string().refine((text) => parseSize(text) !== undefined, 'expected a size such as "512M", "8G" or "50GiB"'),
+  z.object({ bytes: z.number().int().positive() }),
+]);
+export const durationSchema = z
+  .string()
+  .refine((text) => parseDuration(text) !== undefined, 'expected a duration such as "500ms", "30s" or "5m"');
+
+/** `sha256:<64 hex>` or `sha512:<128 hex>`, or a published sums file (Alpine's `<iso>.sha256`, `SHA256SUMS`). */
+export const checksumSchema = z.union([
+  z
+    .string()
+    .regex(
+      /^(sha256:[0-9a-f]{64}|sha512:[0-9a-f]{128})$/,
+      'expected "sha256:" and 64 lower-case hex digits, or "sha512:" and 128',
+    ),
+  z.object({
+    /** URL of a published checksum file listing this artifact's file name. */
+    file: z.url(),
+    /** @default 'sha256' */
+    algorithm: z.enum(['sha256', 'sha512']).optional(),
+  }),
+]);
+
+/** A value that may differ per architecture: either one value, or `{ aarch64, x86_64 }`. */
+function perArch<T extends z.ZodType>(schema: T) {
+  return z.union([schema, z.strictObject({ aarch64: schema.optional(), x86_64: schema.optional() })]);
+}
+
+const urlSchema = z.string().regex(/^(https?|file):\/\/\S+$/, 'expected an http(s):// or file:// URL');
+
+/** Something fetched from the network, verified, and cached in ~/.vms/cache. */
+export const artifactSchema = z.strictObject({
+  url: perArch(urlSchema),
+  checksum: perArch(checksumSchema),
+});
+
+const alpineInstallerSchema = z.strictObject({
+  type: z.literal('alpine'),
+  /** @default 'us us' */
+  keymap: z.string().optional(),
+  /** @default 'UTC' */
+  timezone: z.string().optional(),
+  /** Alpine mirror for the install and for `apk` in the guest. @default 'https://dl-cdn.alpinelinux.org/alpine' */
+  mirror: z.url().optional(),
+  /** Enable the community repository (docker-registry lives there). @default true */
+  community: z.boolean().optional(),
+});
+
+const scriptInstallerSchema = z.strictObject({
+  type: z.literal('script'),
+  /** The boot label typed at the installer's `boot:` prompt. @default 'install' */
+  bootLabel: z.string().regex(/^[\w.-]+$/).optional(),
+  /** Handlebars template of the answer script, relative to the recipe file. */
+  answer: z.string(),
+  /** Extra files served to the installer over HTTP, by name: a local path or a fetched artifact. */
+  files: z.record(z.string().regex(/^[\w.-]+$/), z.union([z.string(), artifactSchema])).optional(),
+});
+
+export const installerSchema = z.discriminatedUnion('type', [alpineInstallerSchema, scriptInstallerSchema]);
+
+export const sourceSchema = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('iso'),
+    /** The installer ISO. */
+    iso: artifactSchema,
+    installer: installerSchema,
+  }),
+  z.strictObject({
+    type: z.literal('parent'),
+    /** Name of the recipe whose template this one builds on (e.g. `'base'`). */
+    recipe: nameSchema,
+  }),
+]);
+
+const notifySchema = z.array(nameSchema).optional();
+const stepBase = {
+  /** Shown in the plan, the progress view and the transcript. @default a summary of the step */
+  name: z.string().optional(),
+};
+
+const packageStep = z.strictObject({
+  ...stepBase,
+  type: z.literal('package'),
+  names: z.array(z.string().regex(/^[A-Za-z0-9][\w.+-]*$/, 'expected a package name')).min(1),
+  /** @default 'present' */
+  state: z.enum(['present', 'absent']).optional(),
+});
+
+const userStep = z.strictObject({
+  ...stepBase,
+  type: z.literal('user'),
+  user: unixNameSchema,
+  /** Supplementary groups, created when missing. @default [] */
+  groups: z.array(unixNameSchema).optional(),
+  /** @default '/bin/sh' */
+  shell: guestPathSchema.optional(),
+  /** @default '/home/<user>' */
+  home: guestPathSchema.optional(),
+  /** Public keys for `~/.ssh/authorized_keys` (the file is managed: exactly these keys). @default [] */
+  authorizedKeys: z.array(z.string().regex(/^(ssh-ed25519|ssh-rsa|ecdsa-sha2-\S+|sk-\S+) \S+/, 'expected an OpenSSH public key line')).optional(),
+  /** A system account (no login password, low uid). @default false */
+  system: z.boolean().optional(),
+});
+
+const fileStep = z.strictObject({
+  ...stepBase,
+  type: z.literal('file'),
+  path: guestPathSchema,
+  /** Literal content. Give `content` or `source`, or `state: 'directory'`. */
+  content: z.string().optional(),
+  /** A file next to the recipe, uploaded as is. */
+  source: z.string().optional(),
+  /** @default 'file' */
+  state: z.enum(['file', 'directory', 'absent']).optional(),
+  /** @default '0644' (files) or '0755' (directories) */
+  mode: modeSchema.optional(),
+  /** @default 'root' */
+  owner: unixNameSchema.optional(),
+  /** @default the owner */
+  group: unixNameSchema.optional(),
+  /** Services restarted (once, at the end) when this step changes something. */
+  notify: notifySchema,
+});
+
+const templateStep = z.strictObject({
+  ...stepBase,
+  type: z.literal('template'),
+  path: guestPathSchema,
+  /** A handlebars template next to the recipe. Rendered on the host, strict, without HTML escaping. */
+  source: z.string(),
+  /** Variables for this template, over the recipe's `vars`. @default {} */
+  vars: z.record(z.string(), z.unknown()).optional(),
+  /** @default '0644' */
+  mode: modeSchema.optional(),
+  /** @default 'root' */
+  owner: unixNameSchema.optional(),
+  /** @default the owner */
+  group: unixNameSchema.optional(),
+  notify: notifySchema,
+});
+
+const serviceStep = z.strictObject({
+  ...stepBase,
+  type: z.literal('service'),
+  service: nameSchema,
+  /** Start at boot. @default true */
+  enabled: z.boolean().optional(),
+  /** @default 'started' */
+  state: z.enum(['started', 'stopped']).optional(),
+  /**
+   * Define the service (an OpenRC init script on Alpine, a systemd unit on Debian) for a program that runs in
+   * the foreground. Leave out for services a package already ships.
+   */
+  define: z
+    .strictObject({
+      description: z.string().optional(),
+      command: guestPathSchema,
+      /** @default [] */
+      args: z.array(z.string()).optional(),
+      /** @default 'root' */
+      user: unixNameSchema.optional(),
+      /** @default '/' */
+      directory: guestPathSchema.optional(),
+      /** @default {} */
+      env: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/), z.string()).optional(),
+      /** Services that must start first. @default ['net'] */
+      after: z.array(z.string()).optional(),
+    })
+    .optional(),
+});
+
+const sysctlStep = z.strictObject({
+  ...stepBase,
+  type: z.literal('sysctl'),
+  settings: z.record(z.string().regex(/^[a-z0-9_.]+$/, 'expected a sysctl key such as "net.ipv6.conf.all.forwarding"'), z.union([z.string(), z.number()])),
+  /** File under /etc/sysctl.d. @default '90-tnbuild.conf' */
+  file: z.string().regex(/^[\w.-]+\.conf$/).optional(),
+});
+
+const networkStep = z.strictObject({
+  ...stepBase,
+  type: z.literal('network'),
+  /** @default 'eth1' */
+  interface: z.string().regex(/^[a-z][a-z0-9]*$/).optional(),
+  /** IPv6 address with prefix, e.g. `fd10:1234::1/64`. */
+  address: z.string(),
+});
+
+const downloadStep = z.strictObject({
+  ...stepBase,
+  type: z.literal('download'),
+  artifact: artifactSchema,
+  /** Directory in the guest the archive is unpacked into (or the file is placed in). */
+  dest: guestPathSchema,
+  /** @default 'none' (place the file as is) */
+  extract: z.enum(['none', 'tar.gz']).optional(),
+  /** Only these members of the archive. @default all */
+  include: z.array(z.string()).optional(),
+  /** @default '0755' */
+  mode: modeSchema.optional(),
+  notify: notifySchema,
+});
+
+const shellStep = z.strictObject({
+  ...stepBase,
+  type: z.literal('shell'),
+  run: z.string().min(1),
+  /** Skip when this path exists in the guest. */
+  creates: guestPathSchema.optional(),
+  /** Skip when this command succeeds in the guest. */
+  unless: z.string().optional(),
+  /** @default 'root' */
+  user: unixNameSchema.optional(),
+  /** @default '10m' */
+  timeout: durationSchema.optional(),
+});
+
+export const stepSchema = z.discriminatedUnion('type', [
+  packageStep,
+  userStep,
+  fileStep,
+  templateStep,
+  serviceStep,
+  sysctlStep,
+  networkStep,
+  downloadStep,
+  shellStep,
+]);
+export const STEP_TYPES = stepSchema.options.map((option) => option.shape.type.value);
+
+export const checkSchema = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('command'),
+    name: z.string(),
+    run: z.string(),
+    /** A regular expression the output must match. */
+    expect: z.string().optional(),
+  }),
+  z.strictObject({
+    type: z.literal('port'),
+    name: z.string(),
+    port: z.number().int().min(1).max(65535),
+  }),
+  z.strictObject({
+    type: z.literal('http'),
+    name: z.string(),
+    port: z.number().int().min(1).max(65535),
+    path: z.string().startsWith('/'),
+    /** @default 200 */
+    status: z.number().int().optional(),
+  }),
+]);
+
+export const portSchema = z.strictObject({
+  name: nameSchema,
+  /** Port inside the guest. */
+  guest: z.number().int().min(1).max(65535),
+  /** Port on the host, always bound to 127.0.0.1. */
+  host: z.number().int().min(1).max(65535),
+});
+
+const ipv6Schema = z.string().refine((text) => isIP(text) === 6, 'expected an IPv6 address such as "fd10:1234::1"');
+
+export const recipeSchema = z.strictObject({
+  /** @default the file name without `.ts` */
+  name: nameSchema.optional(),
+  description: z.string().optional(),
+  /** Inherited from the parent for `type: 'parent'` sources. */
+  os: z
+    .strictObject({
+      family: z.enum(['alpine', 'debian']),
+      /** e.g. `'3.22'` for Alpine, `'12'` for Debian. */
+      release: z.string().regex(/^\d+(\.\d+)*$/, 'expected a release number such as "3.22"'),
+    })
+    .optional(),
+  /** Architectures to build. @default the parent's, or ['aarch64', 'x86_64'] */
+  arch: z.array(archSchema).min(1).optional(),
+  source: sourceSchema,
+  /** The build VM and the clones' defaults. */
+  machine: z
+    .strictObject({
+      /** @default 2 */
+      cpus: z.number().int().min(1).max(64).optional(),
+      /** @default '2G' */
+      memory: sizeSchema.optional(),
+      /** Virtual disk size; a child's disk is at least its parent's. @default '8G' */
+      disk: sizeSchema.optional(),
+    })
+    .optional(),
+  /** Variables for templates (`{{rpcPort}}`), merged over the parent's. @default {} */
+  vars: z.record(z.string().regex(/^[A-Za-z_]\w*$/), z.unknown()).optional(),
+  /** Installed first, in one batch. @default [] */
+  packages: z.array(z.string()).optional(),
+  /** Created after packages. @default [] */
+  users: z.array(userStep.omit({ type: true })).optional(),
+  /** Applied after users. @default {} */
+  sysctl: sysctlStep.shape.settings.optional(),
+  /** The image's address on the IPv6 ULA network (fd10:1234::/32). */
+  network: z
+    .strictObject({
+      ula: ipv6Schema,
+      /** @default 64 */
+      prefix: z.number().int().min(32).max(128).optional(),
+      /** @default 'eth1' */
+      interface: z.string().optional(),
+    })
+    .optional(),
+  /** Forwarded ports, bound to 127.0.0.1 on the host. @default [] (SSH is always forwarded) */
+  ports: z.array(portSchema).optional(),
+  /** Provisioning steps, in order, after packages, users, sysctl and network. @default [] */
+  steps: z.array(stepSchema).optional(),
+  /** Smoke checks run against the finished image before it is sealed. @default [] */
+  checks: z.array(checkSchema).optional(),
+  seal: z
+    .strictObject({
+      /** @default true */
+      lockRoot: z.boolean().optional(),
+      /** Zero free space so the compacted image is small. @default true */
+      zeroFreeSpace: z.boolean().optional(),
+      /** qcow2-internal compression of the template. @default false */
+      compress: z.boolean().optional(),
+    })
+    .optional(),
+  /** How clones of this image are made in ~/vms. */
+  vm: z
+    .strictObject({
+      /** Folder and name under ~/vms. @default 'trustnet-<recipe>' */
+      name: nameSchema.optional(),
+      /** The user whose authorized_keys gets your key at first boot. @default 'root' */
+      user: unixNameSchema.optional(),
+      /** Commands run once at a clone's first boot, after its identity is applied (fresh node keys …). @default [] */
+      firstBoot: z.array(z.string()).optional(),
+    })
+    .optional(),
+});
+
+export type RecipeInput = z.input<typeof recipeSchema>;
+export type RecipeOutput = z.output<typeof recipeSchema>;
+export type StepInput = z.input<typeof stepSchema>;
+export type Step = z.output<typeof stepSchema>;
+export type CheckInput = z.input<typeof checkSchema>;
+export type ArtifactInput = z.input<typeof artifactSchema>;
+export type ChecksumInput = z.input<typeof checksumSchema>;
