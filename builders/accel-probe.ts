@@ -1,0 +1,11 @@
+/** What a probe saw: the guest printed on its serial console in time (ok) or not (with why). */
+export interface AccelProbeResult {
+  readonly ok: boolean;
+  readonly elapsedMs: number;
+  readonly reason?: string;
+}
+
+/** Boots tiny firmware under one accelerator and reports whether it ran. Tests pass a fake. */
+export interface AccelProbe {
+  probe(binary: string, args: readonly string[], timeoutMs: number): Promise<AccelProbeResult>;
+}

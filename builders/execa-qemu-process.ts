@@ -1,0 +1,115 @@
+import { execa, type ResultPromise } from 'execa';
+import { TnbuildError } from '../errors/index.ts';
+import { silentLogger } from '../host/command-runner.ts';
+import { buildQemuArgs } from './build-qemu-args.ts';
+import type { MachineSpec } from './machine-spec.ts';
+import { QmpClient } from './qmp-client.ts';
+import type { QemuExit, QemuLauncher, QemuProcess, StartQemuOptions } from './qemu-process.ts';
+import { connectSerialConsole, type SerialConsole } from './serial-console.ts';
+
+function waitAtMost<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(undefined), ms);
+    void promise.then((value) => {
+      clearTimeout(timer);
+      resolve(value);
+    });
+  });
+}
+
+function stderrTailOf(stderr: unknown): string[] {
+  return String(stderr ?? '')
+    .trimEnd()
+    .split('\n')
+    .filter(Boolean)
+    .slice(-20);
+}
+
+const QEMU_OPTIONS = { stdin: 'ignore', reject: false, cleanup: true, buffer: true } as const;
+type QemuChild = ResultPromise<typeof QEMU_OPTIONS>;
+
+class ExecaQemuProcess implements QemuProcess {
+  hasExited = false;
+  /** Set when the binary could not be run at all (missing, not executable). */
+  spawnError: string | undefined;
+  readonly exited: Promise<QemuExit>;
+  console!: SerialConsole;
+
+  constructor(
+    private readonly child: QemuChild,
+    private readonly qmpSocket: string,
+  ) {
+    this.exited = child.then((result) => {
+      this.hasExited = true;
+      if (result.failed && result.exitCode === undefined && result.signal === undefined) {
+        this.spawnError = result.shortMessage;
+      }
+      return {
+        ...(result.exitCode === undefined ? {} : { exitCode: result.exitCode }),
+        ...(result.signal === undefined ? {} : { signal: result.signal }),
+        stderrTail: stderrTailOf(result.stderr),
+      };
+    });
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  async shutdown(options: { deadlineMs?: number } = {}): Promise<QemuExit> {
+    if (this.hasExited) return this.exited;
+    const qmp = await QmpClient.connect(this.qmpSocket, 2000).catch(() => undefined);
+    try {
+      if (qmp !== undefined) {
+        await qmp.execute('system_powerdown').catch(() => undefined);
+        const exit = await waitAtMost(this.exited, options.deadlineMs ?? 60_000);
+        if (exit !== undefined) return exit;
+        await qmp.execute('quit').catch(() => undefined);
+        const quit = await waitAtMost(this.exited, 5000);
+        if (quit !== undefined) return quit;
+      }
+    } finally {
+      qmp?.close();
+    }
+    return this.kill();
+  }
+
+  async kill(): Promise<QemuExit> {
+    if (!this.hasExited) this.child.kill('SIGKILL');
+    return this.exited;
+  }
+}
+
+/** Starts QEMU with execa. It dies with this process (execa's cleanup), on abort, and when start fails. */
+export const execaQemuLauncher: QemuLauncher = {
+  async start(spec: MachineSpec, options: StartQemuOptions): Promise<QemuProcess> {
+    const logger = options.logger ?? silentLogger;
+    const args = buildQemuArgs(spec);
+    logger.debug(`starting ${options.binary} ${args.join(' ')}`);
+    if (options.signal?.aborted) throw new TnbuildError('TNB306', 'the build was interrupted before QEMU started');
+    const child = execa(options.binary, args, QEMU_OPTIONS);
+    const qemu = new ExecaQemuProcess(child, spec.qmpSocket);
+    const onAbort = (): void => void qemu.kill();
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    void qemu.exited.then(() => options.signal?.removeEventListener('abort', onAbort));
+    try {
+      qemu.console = await connectSerialConsole(spec.serialSocket, spec.serialLog, {
+        signal: options.signal,
+        stopped: () => qemu.hasExited,
+      });
+    } catch (error) {
+      await qemu.kill();
+      const exit = await qemu.exited;
+      if (qemu.spawnError !== undefined) {
+        throw new TnbuildError('TNB300', `${options.binary} could not be started: ${qemu.spawnError}`, { cause: error });
+      }
+      if (error instanceof TnbuildError && error.code === 'TNB306') throw error;
+      throw new TnbuildError('TNB302', `QEMU failed to start (${exit.signal ?? `exit ${exit.exitCode}`})`, {
+        cause: error,
+        details: [`command: ${options.binary} ${args.join(' ')}`, ...exit.stderrTail],
+      });
+    }
+    logger.debug(`QEMU running as pid ${qemu.pid}`);
+    return qemu;
+  },
+};

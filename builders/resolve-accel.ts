@@ -1,0 +1,111 @@
+import { access, constants } from 'node:fs/promises';
+import { TnbuildError } from '../errors/index.ts';
+import { silentLogger, type Logger } from '../host/command-runner.ts';
+import type { AccelProbe } from './accel-probe.ts';
+import { cpuModelFor } from './build-qemu-args.ts';
+import { execaAccelProbe } from './execa-accel-probe.ts';
+import type { Accel, AccelChoice, Arch, Firmware } from './machine-spec.ts';
+
+export interface ResolveAccelOptions {
+  readonly arch: Arch;
+  readonly choice: AccelChoice;
+  readonly qemuSystem: string;
+  readonly firmware: Firmware;
+  readonly logger?: Logger;
+  readonly probe?: AccelProbe;
+  /** @default process.platform */
+  readonly platform?: NodeJS.Platform;
+  /** @default the arch Node runs on */
+  readonly hostArch?: Arch | 'other';
+  /** @default '/dev/kvm' */
+  readonly kvmDevice?: string;
+  /** @default 10000 */
+  readonly probeTimeoutMs?: number;
+}
+
+export interface ResolvedAccel {
+  readonly accel: Accel;
+  /** How long the proof boot took, when one ran. */
+  readonly probeMs?: number;
+  /** Why a hypervisor was not used, when it was not. */
+  readonly fallbackReason?: string;
+}
+
+const cache = new Map<string, Promise<ResolvedAccel>>();
+
+/** Forget cached probe results (tests). */
+export function clearAccelCache(): void {
+  cache.clear();
+}
+
+function nodeArch(): Arch | 'other' {
+  if (process.arch === 'x64') return 'x86_64';
+  if (process.arch === 'arm64') return 'aarch64';
+  return 'other';
+}
+
+/** The QEMU argv that boots only firmware with the serial console on stdout. */
+export function buildProbeArgs(arch: Arch, accel: Accel, firmware: Firmware): string[] {
+  const machine = arch === 'aarch64' ? 'virt' : 'q35,graphics=off';
+  const args = ['-nodefaults', '-no-user-config', '-display', 'none', '-machine', machine];
+  args.push('-accel', accel, '-cpu', cpuModelFor(accel), '-m', '64', '-serial', 'stdio', '-no-reboot');
+  if (firmware.type === 'uefi') args.push('-bios', firmware.code);
+  return args;
+}
+
+async function whyNotUsable(accel: Accel, options: ResolveAccelOptions): Promise<string | undefined> {
+  const platform = options.platform ?? process.platform;
+  const hostArch = options.hostArch ?? nodeArch();
+  if (accel === 'tcg') return undefined;
+  if (accel === 'kvm' && platform !== 'linux') return `KVM needs Linux (this host is ${platform})`;
+  if (accel === 'hvf' && platform !== 'darwin') return `HVF needs macOS (this host is ${platform})`;
+  if (hostArch !== options.arch) return `a ${options.arch} guest cannot use ${accel} on a ${hostArch} host`;
+  if (accel === 'kvm') {
+    const device = options.kvmDevice ?? '/dev/kvm';
+    try {
+      await access(device, constants.R_OK | constants.W_OK);
+    } catch {
+      return `${device} is missing or not writable by this user`;
+    }
+  }
+  return undefined;
+}
+
+async function proveAccel(accel: Accel, options: ResolveAccelOptions): Promise<ResolvedAccel | string> {
+  const blocked = await whyNotUsable(accel, options);
+  if (blocked !== undefined) return blocked;
+  // A firmware image for aarch64 is the proof payload; without one the caller reports TNB301 first.
+  const probe = options.probe ?? execaAccelProbe;
+  const args = buildProbeArgs(options.arch, accel, options.firmware);
+  const result = await probe.probe(options.qemuSystem, args, options.probeTimeoutMs ?? 10_000);
+  if (result.ok) return { accel, probeMs: result.elapsedMs };
+  return `${accel} could not run a guest: ${result.reason ?? 'no output'}`;
+}
+
+async function resolveUncached(options: ResolveAccelOptions): Promise<ResolvedAccel> {
+  const logger = options.logger ?? silentLogger;
+  if (options.choice === 'tcg') return { accel: 'tcg' };
+  if (options.choice !== 'auto') {
+    const proven = await proveAccel(options.choice, options);
+    if (typeof proven !== 'string') return proven;
+    throw new TnbuildError('TNB305', `--accel ${options.choice} was asked for but is unusable: ${proven}`);
+  }
+  const platform = options.platform ?? process.platform;
+  const candidate: Accel | undefined = platform === 'linux' ? 'kvm' : platform === 'darwin' ? 'hvf' : undefined;
+  if (candidate === undefined) return { accel: 'tcg', fallbackReason: `no hypervisor tnbuild knows on ${platform}` };
+  const proven = await proveAccel(candidate, options);
+  if (typeof proven !== 'string') return proven;
+  logger.warn(`${proven}; using TCG (slower emulation)`);
+  return { accel: 'tcg', fallbackReason: proven };
+}
+
+/** Picks the accelerator; `auto` proves KVM/HVF by booting firmware and falls back to TCG. Cached per process. */
+export function resolveAccel(options: ResolveAccelOptions): Promise<ResolvedAccel> {
+  const key = [options.arch, options.choice, options.qemuSystem, options.kvmDevice ?? '', options.platform ?? ''].join('|');
+  const cached = cache.get(key);
+  if (cached !== undefined) return cached;
+  const pending = resolveUncached(options);
+  cache.set(key, pending);
+  pending.catch(() => cache.delete(key));
+  return pending;
+}

@@ -1,0 +1,209 @@
+import { connect, type Socket } from 'node:net';
+import { TnbuildError } from '../errors/index.ts';
+import { describePattern, tailLines } from './console-text.ts';
+
+const KEEP_CHARS = 1 << 20;
+
+export interface ExpectOptions {
+  readonly timeoutMs: number;
+  readonly signal?: AbortSignal;
+  /** Fail at once (TNB308) when the console shows one of these: an installer's own failure message. */
+  readonly failOn?: readonly RegExp[];
+}
+
+export interface SendOptions {
+  /** Pause after each character: isolinux's `boot:` prompt loses characters typed all at once. */
+  readonly perCharDelayMs?: number;
+  readonly signal?: AbortSignal;
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+export { sleep as sleepFor };
+
+function interruptedError(reason: unknown): TnbuildError {
+  if (reason instanceof TnbuildError) return reason;
+  return new TnbuildError('TNB306', 'the build was interrupted', { cause: reason });
+}
+
+/**
+ * The guest's serial console over QEMU's unix socket: everything received is kept (the last 1 MiB) so `expect`
+ * can match text that arrived before it was called; each match consumes the text up to its end.
+ */
+export class SerialConsole {
+  private text = '';
+  private cursor = 0;
+  private closed = false;
+  private readonly waiters = new Set<() => void>();
+
+  constructor(
+    private readonly socket: Socket,
+    readonly logPath: string,
+  ) {
+    socket.setEncoding('latin1');
+    socket.on('data', (chunk: string) => {
+      this.text += chunk;
+      if (this.text.length > KEEP_CHARS) {
+        const drop = this.text.length - KEEP_CHARS;
+        this.text = this.text.slice(drop);
+        this.cursor = Math.max(0, this.cursor - drop);
+      }
+      this.wake();
+    });
+    socket.on('close', () => {
+      this.closed = true;
+      this.wake();
+    });
+    socket.on('error', () => {});
+  }
+
+  private wake(): void {
+    for (const waiter of [...this.waiters]) waiter();
+  }
+
+  /** The last lines the guest printed, cleaned for a person to read. */
+  tail(count = 20): string[] {
+    return tailLines(this.text, count);
+  }
+
+  /** Console lines for an error's details: the tail, then where the full log is. */
+  errorDetails(): string[] {
+    return ['last console lines:', ...this.tail().map((line) => `│ ${line}`), `serial log: ${this.logPath}`];
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Waits until the console shows `pattern` after the previous match; TNB303 at the deadline. */
+  expect(pattern: RegExp | string, options: ExpectOptions): Promise<string> {
+    const { timeoutMs, signal, failOn = [] } = options;
+    return new Promise((resolve, reject) => {
+      const finish = (outcome: () => void): void => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        this.waiters.delete(check);
+        outcome();
+      };
+      const check = (): void => {
+        const pending = this.text.slice(this.cursor);
+        const failure = failOn.find((bad) => bad.test(pending));
+        if (failure !== undefined) {
+          return finish(() =>
+            reject(
+              new TnbuildError('TNB308', `the installer reported a failure (console matched ${describePattern(failure)})`, {
+                details: this.errorDetails(),
+              }),
+            ),
+          );
+        }
+        const found = typeof pattern === 'string' ? matchString(pending, pattern) : matchRegExp(pending, pattern);
+        if (found !== undefined) {
+          this.cursor += found.end;
+          return finish(() => resolve(found.text));
+        }
+        if (this.closed) {
+          return finish(() =>
+            reject(
+              new TnbuildError('TNB302', `QEMU stopped while waiting for ${describePattern(pattern)} on the console`, {
+                details: this.errorDetails(),
+              }),
+            ),
+          );
+        }
+      };
+      const onAbort = (): void => finish(() => reject(interruptedError(signal?.reason)));
+      const timer = setTimeout(
+        () =>
+          finish(() =>
+            reject(
+              new TnbuildError(
+                'TNB303',
+                `the guest did not print ${describePattern(pattern)} within ${Math.round(timeoutMs / 1000)} s`,
+                { details: this.errorDetails() },
+              ),
+            ),
+          ),
+        timeoutMs,
+      );
+      if (signal?.aborted) return onAbort();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.waiters.add(check);
+      check();
+    });
+  }
+
+  /** Types `text` into the console, paced per character when asked. */
+  async send(text: string, options: SendOptions = {}): Promise<void> {
+    const delay = options.perCharDelayMs ?? 0;
+    if (delay <= 0) return this.write(text);
+    for (const char of text) {
+      await this.write(char);
+      await sleep(delay, options.signal).catch((reason: unknown) => {
+        throw interruptedError(reason);
+      });
+    }
+  }
+
+  private write(text: string): Promise<void> {
+    if (this.closed) {
+      return Promise.reject(new TnbuildError('TNB302', 'QEMU stopped while the builder was typing on the console', { details: this.errorDetails() }));
+    }
+    return new Promise((resolve, reject) => this.socket.write(text, 'latin1', (error) => (error ? reject(error) : resolve())));
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}
+
+function matchString(text: string, needle: string): { text: string; end: number } | undefined {
+  const at = text.indexOf(needle);
+  return at < 0 ? undefined : { text: needle, end: at + needle.length };
+}
+
+function matchRegExp(text: string, pattern: RegExp): { text: string; end: number } | undefined {
+  const flags = pattern.flags.replace(/[gy]/g, '');
+  const match = new RegExp(pattern.source, flags).exec(text);
+  return match === null ? undefined : { text: match[0], end: match.index + match[0].length };
+}
+
+/** Connects to QEMU's serial socket, retrying until QEMU has created it. */
+export async function connectSerialConsole(
+  socketPath: string,
+  logPath: string,
+  options: { timeoutMs?: number; signal?: AbortSignal; stopped?: () => boolean } = {},
+): Promise<SerialConsole> {
+  const deadline = Date.now() + (options.timeoutMs ?? 10_000);
+  for (;;) {
+    try {
+      const socket = await new Promise<Socket>((resolve, reject) => {
+        const attempt = connect(socketPath);
+        attempt.once('connect', () => resolve(attempt));
+        attempt.once('error', reject);
+      });
+      return new SerialConsole(socket, logPath);
+    } catch (error) {
+      if (options.stopped?.()) throw new TnbuildError('TNB302', 'QEMU stopped before its serial console was reachable', { cause: error });
+      if (Date.now() > deadline) {
+        throw new TnbuildError('TNB302', `could not connect to QEMU's serial console at ${socketPath}`, { cause: error });
+      }
+      await sleep(50, options.signal).catch((reason: unknown) => {
+        throw interruptedError(reason);
+      });
+    }
+  }
+}
