@@ -1,0 +1,36 @@
+import { stat } from 'node:fs/promises';
+import type { Logger } from '../host/command-runner.ts';
+import { type EntryMeta, readEntryMeta, recordVerified, removeEntry } from './cache-entry.ts';
+import type { CacheLayout } from './cache-layout.ts';
+import { hashFile } from './hash-file.ts';
+import type { Checksum } from './types.ts';
+
+export interface FindCachedOptions {
+  readonly logger: Logger;
+  /** Hash even when size and mtime match what was recorded (`cache verify`). */
+  readonly fullHash?: boolean;
+}
+
+/**
+ * The verified cache entry for a checksum, or undefined. A blob whose size and mtime match its last verification is
+ * trusted without hashing; otherwise it is hashed, and a corrupt one is removed with a warning.
+ */
+export async function findCached(
+  layout: CacheLayout,
+  checksum: Checksum,
+  options: FindCachedOptions,
+): Promise<EntryMeta | undefined> {
+  const blob = layout.blobPath(checksum);
+  const info = await stat(blob).catch(() => undefined);
+  if (!info?.isFile()) return undefined;
+  const meta = await readEntryMeta(layout, checksum);
+  if (!options.fullHash && meta && meta.size === info.size && meta.mtimeMs === info.mtimeMs) return meta;
+  const actual = await hashFile(blob, checksum.algorithm);
+  if (actual === checksum.value) return recordVerified(layout, checksum);
+  const name = meta?.sources.at(-1)?.fileName ?? 'file';
+  options.logger.warn(
+    `Cached ${name} (${blob}) is corrupt: expected ${checksum.algorithm} ${checksum.value}, got ${actual}. Discarding it; it will be fetched again.`,
+  );
+  await removeEntry(layout, checksum, meta?.sources ?? []);
+  return undefined;
+}
