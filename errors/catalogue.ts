@@ -33,6 +33,7 @@ export const errorCatalogue = {
   TNB306: { kind: 'build', title: 'Build interrupted', hint: 'Run the build again; nothing half-written was kept.' },
   TNB307: { kind: 'user', title: 'Disk too small for the install', hint: 'Raise the disk size in the recipe; the message says how much the install needs.' },
   TNB308: { kind: 'build', title: 'Guest install failed', hint: 'See the console tail above and the serial log; the answer file printed its failure there.' },
+  TNB309: { kind: 'user', title: 'Installer image missing', hint: 'Fetch the ISO first, or check the path given to the builder.' },
 
   // SSH and provisioning (TNB4xx)
   TNB400: { kind: 'build', title: 'SSH connection failed', hint: 'Check that the guest is running and sshd listens.' },

@@ -1,0 +1,259 @@
+import { access, copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { TnbuildError } from '../errors/index.ts';
+import { type CommandRunner, type Logger, silentLogger } from '../host/command-runner.ts';
+import { execaCommandRunner } from '../host/execa-command-runner.ts';
+import type { AccelProbe } from './accel-probe.ts';
+import { createStageTracker, type StageListener } from './build-events.ts';
+import { generateBuildKey } from './build-key.ts';
+import { runConsoleSteps } from './console-steps.ts';
+import type { InstallDriver, InstallPlan } from './drivers/install-driver.ts';
+import { execaQemuLauncher } from './execa-qemu-process.ts';
+import { pickForwardPorts } from './free-port.ts';
+import { explainBuildFailure } from './explain-build-failure.ts';
+import type { HostLookup } from './host-lookup.ts';
+import { requireHostTools } from './host-tools.ts';
+import { startHttpServer, type HttpServer } from './http-server.ts';
+import type { Accel, AccelChoice, Arch, Firmware, MachineSpec, McastNetdev, PortForward } from './machine-spec.ts';
+import { createQemuImg } from './qemu-img.ts';
+import type { QemuExit, QemuLauncher, QemuProcess } from './qemu-process.ts';
+import { resolveAccel } from './resolve-accel.ts';
+import { waitForSsh } from './wait-for-ssh.ts';
+
+export interface BuildGuestOptions {
+  readonly arch: Arch;
+  /** Local path of the installer ISO. */
+  readonly iso: string;
+  readonly driver: InstallDriver;
+  readonly diskBytes: number;
+  /** Build logs (the full serial log) go here. */
+  readonly logDir: string;
+  /** @default 2 */
+  readonly cpus?: number;
+  /** @default 2048 */
+  readonly memoryMiB?: number;
+  /** @default 'auto' */
+  readonly accel?: AccelChoice;
+  /** Wanted host port for the guest's sshd; a taken one is replaced by a free one. @default 0 (any) */
+  readonly sshPort?: number;
+  /** More forwards beside `ssh`. */
+  readonly ports?: readonly PortForward[];
+  readonly extraNetdevs?: readonly McastNetdev[];
+  /** Scratch folder for the disk and sockets. @default a new folder under the OS temp dir */
+  readonly workDir?: string;
+  /** `keep` leaves the scratch disk after a failure, for debugging. @default 'remove' */
+  readonly onError?: 'remove' | 'keep';
+  /** Milliseconds for sshd to accept the build key after the reboot. @default 600000 */
+  readonly sshTimeoutMs?: number;
+  readonly signal?: AbortSignal;
+  readonly onStage?: StageListener;
+  readonly logger?: Logger;
+  readonly runner?: CommandRunner;
+  readonly launcher?: QemuLauncher;
+  readonly lookup?: HostLookup;
+  readonly accelProbe?: AccelProbe;
+}
+
+/** How to reach the installed, running guest. */
+export interface GuestSsh {
+  readonly host: '127.0.0.1';
+  readonly port: number;
+  readonly username: string;
+  readonly privateKey: string;
+  readonly publicKey: string;
+  /** `SHA256:…` of the guest's host key, seen at first contact; pin it. */
+  readonly hostKeySha256: string;
+}
+
+export interface GuestHandle {
+  readonly ssh: GuestSsh;
+  readonly ports: readonly PortForward[];
+  readonly accel: Accel;
+  readonly serialLogPath: string;
+  readonly diskPath: string;
+  readonly workDir: string;
+  readonly qemu: QemuProcess;
+  /** ACPI poweroff with a deadline, then quit, then kill. */
+  shutdown(options?: { deadlineMs?: number }): Promise<QemuExit>;
+  kill(): Promise<QemuExit>;
+  /** Deletes the scratch folder (disk included); call after shutdown once the disk is no longer needed. */
+  removeScratch(): Promise<void>;
+}
+
+interface Scratch {
+  readonly dir: string;
+  readonly created: boolean;
+}
+
+async function prepareScratch(options: BuildGuestOptions): Promise<Scratch> {
+  if (options.workDir !== undefined) {
+    await mkdir(options.workDir, { recursive: true });
+    return { dir: resolve(options.workDir), created: false };
+  }
+  // Under the OS temp dir: unix socket paths must stay under ~100 bytes.
+  return { dir: await mkdtemp(join(tmpdir(), 'tnbuild-')), created: true };
+}
+
+async function removeScratch(scratch: Scratch): Promise<void> {
+  if (scratch.created) await rm(scratch.dir, { recursive: true, force: true });
+  else for (const name of ['disk.qcow2', 'serial.sock', 'qmp.sock', 'efivars.fd']) await rm(join(scratch.dir, name), { force: true });
+}
+
+async function firmwareFor(firmware: Firmware, dir: string): Promise<Firmware> {
+  if (firmware.type !== 'uefi' || firmware.vars === undefined) return firmware;
+  // Each build writes its own EFI variables.
+  const vars = join(dir, 'efivars.fd');
+  await copyFile(firmware.vars, vars);
+  return { ...firmware, vars };
+}
+
+async function requireIso(iso: string): Promise<void> {
+  try {
+    await access(iso);
+  } catch {
+    throw new TnbuildError('TNB309', `the installer ISO ${iso} does not exist`);
+  }
+}
+
+function checkDiskSize(plan: InstallPlan, diskBytes: number, driver: string): void {
+  if (plan.minDiskBytes === undefined || plan.minDiskBytes <= diskBytes) return;
+  const mib = (bytes: number): string => `${Math.ceil(bytes / 1024 ** 2)} MiB`;
+  throw new TnbuildError('TNB307', `the ${driver} install needs at least ${mib(plan.minDiskBytes)} but the disk has ${mib(diskBytes)}`);
+}
+
+/**
+ * ISO → installed guest reachable over SSH: scratch qcow2, HTTP server for the answer files, QEMU booting the CD
+ * once, the driver's console steps, the reboot into the disk, then SSH with an ephemeral build key. On failure or
+ * abort nothing keeps running and the scratch disk is removed (or kept with `onError: 'keep'`, said in the error).
+ */
+export async function buildGuest(options: BuildGuestOptions): Promise<GuestHandle> {
+  const logger = options.logger ?? silentLogger;
+  const launcher = options.launcher ?? execaQemuLauncher;
+  const signal = options.signal;
+  const stages = createStageTracker(options.onStage);
+  const tools = await requireHostTools(options.arch, options.lookup);
+  await requireIso(options.iso);
+  const { accel } = await resolveAccel({
+    arch: options.arch,
+    choice: options.accel ?? 'auto',
+    qemuSystem: tools.qemuSystem,
+    firmware: tools.firmware,
+    logger,
+    probe: options.accelProbe,
+  });
+  await mkdir(options.logDir, { recursive: true });
+  const serialLogPath = join(resolve(options.logDir), 'serial.log');
+  const key = generateBuildKey();
+  const scratch = await prepareScratch(options);
+  const diskPath = join(scratch.dir, 'disk.qcow2');
+  let http: HttpServer | undefined;
+  let qemu: QemuProcess | undefined;
+  try {
+    http = await startHttpServer({ logger });
+    const plan = await options.driver.plan({
+      arch: options.arch,
+      guestUrl: http.guestUrl,
+      authorizedKey: key.publicKey,
+      diskDevice: '/dev/vda',
+      diskBytes: options.diskBytes,
+    });
+    checkDiskSize(plan, options.diskBytes, options.driver.name);
+    http.serve(plan.files);
+    await createQemuImg(options.runner ?? execaCommandRunner, tools.qemuImg).create(diskPath, options.diskBytes);
+    const { ports, moved } = await pickForwardPorts([{ name: 'ssh', host: options.sshPort ?? 0, guest: 22 }, ...(options.ports ?? [])]);
+    for (const port of moved) logger.warn(`host port ${port.from} is taken; using ${port.to} instead`);
+    const spec: MachineSpec = {
+      arch: options.arch,
+      cpus: options.cpus ?? 2,
+      memoryMiB: options.memoryMiB ?? 2048,
+      disk: diskPath,
+      cdrom: resolve(options.iso),
+      ...(plan.kernelBoot === undefined ? {} : { kernelBoot: plan.kernelBoot }),
+      firmware: await firmwareFor(tools.firmware, scratch.dir),
+      accel,
+      ports,
+      ...(options.extraNetdevs === undefined ? {} : { extraNetdevs: options.extraNetdevs }),
+      serialSocket: join(scratch.dir, 'serial.sock'),
+      serialLog: serialLogPath,
+      qmpSocket: join(scratch.dir, 'qmp.sock'),
+      noReboot: plan.afterInstall === 'restart-from-disk',
+    };
+    const start = async (machine: MachineSpec): Promise<QemuProcess> => {
+      qemu = await launcher.start(machine, { binary: tools.qemuSystem, signal, logger });
+      return qemu;
+    };
+
+    stages.start('boot', `${options.arch} ${accel}`);
+    let running = await start(spec);
+    await runConsoleSteps(running.console, plan.bootSteps, { signal });
+    stages.done();
+
+    stages.start('install', options.driver.name);
+    await runConsoleSteps(running.console, plan.installSteps, { signal });
+    stages.done();
+    await http.close();
+
+    stages.start('reboot', plan.afterInstall);
+    if (plan.afterInstall === 'restart-from-disk') {
+      const timer = new Promise<'timeout'>((done) => setTimeout(() => done('timeout'), 120_000).unref());
+      if ((await Promise.race([running.exited, timer])) === 'timeout') await running.shutdown({ deadlineMs: 30_000 });
+      running.console.close();
+      const { cdrom: _cdrom, kernelBoot: _kernel, ...fromDisk } = spec;
+      running = await start({ ...fromDisk, noReboot: false });
+    }
+    await runConsoleSteps(running.console, plan.rebootSteps ?? [], { signal });
+    stages.done();
+
+    stages.start('ssh-ready');
+    const sshPort = ports[0]?.host ?? 0;
+    const ready = await waitForSsh({
+      host: '127.0.0.1',
+      port: sshPort,
+      username: plan.username,
+      privateKey: key.privateKey,
+      deadlineMs: options.sshTimeoutMs ?? 600_000,
+      signal,
+      logger,
+      stopped: () => (running.hasExited ? 'QEMU exited' : undefined),
+    });
+    stages.done(ready.hostKeySha256);
+    const guest = running;
+    return {
+      ssh: { host: '127.0.0.1', port: sshPort, username: plan.username, privateKey: key.privateKey, publicKey: key.publicKey, hostKeySha256: ready.hostKeySha256 },
+      ports,
+      accel,
+      serialLogPath,
+      diskPath,
+      workDir: scratch.dir,
+      qemu: guest,
+      shutdown: async (shutdownOptions) => {
+        const exit = await guest.shutdown(shutdownOptions);
+        guest.console.close();
+        return exit;
+      },
+      kill: async () => {
+        const exit = await guest.kill();
+        guest.console.close();
+        return exit;
+      },
+      removeScratch: () => removeScratch(scratch),
+    };
+  } catch (error) {
+    const exit = qemu === undefined ? undefined : await (qemu as QemuProcess).kill();
+    (qemu as QemuProcess | undefined)?.console?.close();
+    await http?.close();
+    const kept = options.onError === 'keep';
+    if (!kept) await removeScratch(scratch);
+    const explained = explainBuildFailure(error, {
+      stage: stages.stage,
+      exit,
+      aborted: signal?.aborted ?? false,
+      serialLogPath,
+      diskBytes: options.diskBytes,
+      keptScratch: kept ? scratch.dir : undefined,
+    });
+    stages.fail(explained.message);
+    throw explained;
+  }
+}

@@ -1,0 +1,81 @@
+import type { ConsoleStep } from '../console-steps.ts';
+import { renderAlpineAnswerFile, serialConsoleFor } from './alpine-answer-file.ts';
+import type { InstallContext, InstallDriver, InstallPlan } from './install-driver.ts';
+
+export interface AlpineDriverOptions {
+  /** @default 'alpine' */
+  readonly hostname?: string;
+  /** @default '-1 -c' (first CDN mirror and the community repository) */
+  readonly apkReposOpts?: string;
+  /** @default 'UTC' */
+  readonly timezone?: string;
+  readonly kernelOpts?: string;
+  /** Milliseconds for the live system's login prompt. @default 600000 */
+  readonly bootTimeoutMs?: number;
+  /** Milliseconds for setup-alpine to finish (packages come from the network). @default 1800000 */
+  readonly installTimeoutMs?: number;
+  /** Pause per typed character. @default 20 */
+  readonly perCharDelayMs?: number;
+}
+
+const ANSWER_PATH = '/answers';
+const SHELL_PROMPT = /~# $/;
+// Messages that mean setup-alpine will not finish by itself.
+const FAILURES = [/ERROR: unable to select packages/, /No space left on device/, /Please retry\./, /setup-disk: .*(failed|error)/i];
+
+/**
+ * The real Alpine install (alpine-virt ISO): x86_64 boots isolinux, whose `boot:` prompt is on the serial console
+ * and whose kernel line gets a console= typed onto it; aarch64 boots GRUB EFI, whose entries already print on
+ * ttyAMA0. Root logs in on the live console without a password, runs `setup-alpine -e -f URL`, then leaves.
+ */
+export function alpineDriver(options: AlpineDriverOptions = {}): InstallDriver {
+  const perCharDelayMs = options.perCharDelayMs ?? 20;
+  return {
+    name: 'alpine',
+    plan(context: InstallContext): InstallPlan {
+      const answer = renderAlpineAnswerFile({
+        arch: context.arch,
+        hostname: options.hostname ?? 'alpine',
+        authorizedKey: context.authorizedKey,
+        diskDevice: context.diskDevice,
+        apkReposOpts: options.apkReposOpts ?? '-1 -c',
+        timezone: options.timezone ?? 'UTC',
+        kernelOpts: options.kernelOpts,
+      });
+      const bootTimeoutMs = options.bootTimeoutMs ?? 600_000;
+      const isolinux: ConsoleStep[] =
+        context.arch === 'x86_64'
+          ? [
+              { expect: 'boot:', timeoutMs: 60_000 },
+              // The ISO's APPEND has no console=: without ours the live system would not talk on ttyS0.
+              { send: `virt ${serialConsoleFor(context.arch)}`, perCharDelayMs },
+              { expect: serialConsoleFor(context.arch), timeoutMs: 10_000 },
+              { send: '\r' },
+            ]
+          : [];
+      const bootSteps: ConsoleStep[] = [
+        ...isolinux,
+        { expect: /login: $/m, timeoutMs: bootTimeoutMs },
+        { send: 'root\n' },
+        { expect: SHELL_PROMPT, timeoutMs: 60_000 },
+        { send: `setup-alpine -e -f ${context.guestUrl(ANSWER_PATH)}\n`, perCharDelayMs },
+      ];
+      const afterInstall = context.arch === 'x86_64' ? 'reboot-in-place' : 'restart-from-disk';
+      const installSteps: ConsoleStep[] = [
+        { expect: /Installation is complete/, timeoutMs: options.installTimeoutMs ?? 1_800_000, failOn: FAILURES },
+        { expect: SHELL_PROMPT, timeoutMs: 60_000 },
+        { send: afterInstall === 'reboot-in-place' ? 'reboot\n' : 'poweroff\n' },
+      ];
+      return {
+        files: { [ANSWER_PATH]: { content: answer } },
+        bootSteps,
+        installSteps,
+        rebootSteps: [{ expect: /login: ?$/m, timeoutMs: bootTimeoutMs }],
+        afterInstall,
+        username: 'root',
+        // alpine-base + linux-virt + openssh on ext4 with a boot partition: about 300 MB used; ask for 1 GiB.
+        minDiskBytes: 1024 ** 3,
+      };
+    },
+  };
+}

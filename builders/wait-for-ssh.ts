@@ -1,0 +1,90 @@
+import { createHash } from 'node:crypto';
+import { Client } from 'ssh2';
+import { TnbuildError } from '../errors/index.ts';
+import { silentLogger, type Logger } from '../host/command-runner.ts';
+import { sleepFor } from './serial-console.ts';
+
+export interface WaitForSshOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly username: string;
+  readonly privateKey: string;
+  /** @default 300000 */
+  readonly deadlineMs?: number;
+  readonly signal?: AbortSignal;
+  readonly logger?: Logger;
+  /** Checked while waiting: a reason here (QEMU exited) ends the wait at once. */
+  readonly stopped?: () => string | undefined;
+}
+
+export interface SshReady {
+  /** `SHA256:…` as OpenSSH prints it; the provisioner pins it. */
+  readonly hostKeySha256: string;
+  readonly attempts: number;
+  readonly elapsedMs: number;
+}
+
+/** OpenSSH's fingerprint format: unpadded base64 of the SHA-256 of the key blob. */
+export function fingerprintSha256(hostKey: Buffer): string {
+  return `SHA256:${createHash('sha256').update(hostKey).digest('base64').replace(/=+$/, '')}`;
+}
+
+function tryOnce(options: WaitForSshOptions, timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const client = new Client();
+    let hostKey: string | undefined;
+    client.once('ready', () => {
+      client.end();
+      resolve(hostKey ?? '');
+    });
+    client.once('error', (error) => {
+      client.end();
+      reject(error);
+    });
+    client.once('close', () => reject(new Error('connection closed before authentication')));
+    client.connect({
+      host: options.host,
+      port: options.port,
+      username: options.username,
+      privateKey: options.privateKey,
+      readyTimeout: timeoutMs,
+      hostVerifier: (key: Buffer) => {
+        hostKey = fingerprintSha256(key);
+        return true;
+      },
+    });
+  });
+}
+
+/**
+ * Waits for the guest's sshd to accept the build key, with backoff and a deadline, and records its host key.
+ * User-mode networking accepts TCP on a forwarded port before the guest listens, so only a login proves readiness.
+ */
+export async function waitForSsh(options: WaitForSshOptions): Promise<SshReady> {
+  const logger = options.logger ?? silentLogger;
+  const started = Date.now();
+  const deadline = started + (options.deadlineMs ?? 300_000);
+  let delay = 500;
+  let attempts = 0;
+  let lastError = 'no attempt';
+  for (;;) {
+    if (options.signal?.aborted) throw new TnbuildError('TNB306', 'the build was interrupted while waiting for SSH');
+    const stopped = options.stopped?.();
+    if (stopped !== undefined) throw new TnbuildError('TNB400', `SSH never came up: ${stopped}`);
+    attempts += 1;
+    try {
+      const hostKeySha256 = await tryOnce(options, Math.max(1000, Math.min(20_000, deadline - Date.now())));
+      return { hostKeySha256, attempts, elapsedMs: Date.now() - started };
+    } catch (error) {
+      lastError = (error as Error).message;
+      logger.debug(`ssh ${options.username}@${options.host}:${options.port} attempt ${attempts}: ${lastError}`);
+    }
+    if (Date.now() + delay > deadline) {
+      throw new TnbuildError('TNB400', `sshd on ${options.host}:${options.port} did not accept the build key within ${Math.round((Date.now() - started) / 1000)} s`, {
+        details: [`${attempts} attempts; last error: ${lastError}`],
+      });
+    }
+    await sleepFor(delay, options.signal).catch(() => undefined);
+    delay = Math.min(5000, Math.round(delay * 1.5));
+  }
+}
