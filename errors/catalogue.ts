@@ -49,6 +49,10 @@ export const errorCatalogue = {
   TNB504: { kind: 'user', title: 'VM already running', hint: 'Stop it first with `tnbuild vm stop`.' },
   TNB505: { kind: 'user', title: 'Backing file missing', hint: 'Recreate the VM with `tnbuild vm create --force`, or restore the template.' },
   TNB506: { kind: 'user', title: 'Port in use', hint: 'Stop whatever listens there, or choose other ports.' },
+  TNB507: { kind: 'build', title: 'Timed out waiting for another build of the same template', hint: 'Another tnbuild holds the template lock (its pid is shown); wait for it to finish, or stop it.' },
+  TNB508: { kind: 'user', title: 'ULA address already used by another VM', hint: 'Give this VM another address (--ula), or destroy the VM that has it.' },
+  TNB509: { kind: 'build', title: 'Seal failed', hint: 'See the seal script output above; nothing was stored in the template store.' },
+  TNB510: { kind: 'user', title: 'Template store entry is damaged', hint: 'Remove it with `tnbuild templates rm <key>` and build it again.' },
 
   // Releases (TNB6xx)
   TNB600: { kind: 'user', title: 'Release verification failed', hint: 'Do not use this release; fetch it again from a source you trust.' },
