@@ -23,7 +23,9 @@ function describe(issue: ZodIssue): string {
     case 'invalid_union':
       if ('discriminator' in issue && issue.discriminator) {
         const options = (issue as { options?: unknown[] }).options ?? [];
-        return `expected \`${issue.discriminator}\` to be ${options.join(' | ')}${got}`;
+        const input = (issue as { input?: unknown }).input;
+        const value = input && typeof input === 'object' ? (input as Record<string, unknown>)[issue.discriminator] : input;
+        return `expected \`${issue.discriminator}\` to be ${options.join(' | ')}, got ${show(value)}`;
       }
       return `${issue.message}${got}`;
     case 'invalid_type':

@@ -19,6 +19,9 @@ export async function loadRecipeFile(file: string): Promise<unknown> {
   } catch (error) {
     throw describeLoadError(file, error);
   }
+  // Outside a `"type": "module"` package the file loads as CommonJS and its exports arrive wrapped once more.
+  const exported = module.default as { __esModule?: boolean; default?: unknown } | undefined;
+  if (exported?.__esModule) module = exported;
   if (module.default === undefined) {
     throw new TnbuildError('TNB102', 'the recipe has no default export', { file: displayPath(file) });
   }

@@ -53,7 +53,8 @@ export async function loadRecipes(dir: string, names?: readonly string[]): Promi
       input = await loadRecipeFile(file);
     } catch (error) {
       if (!isTnbuildError(error)) throw error;
-      issues.push({ file: error.file ?? displayPath(file), field: error.line ? `line ${error.line}` : '(file)', message: error.message });
+      const shown = error.file ?? displayPath(file);
+      issues.push({ file: error.line ? `${shown}:${error.line}` : shown, field: '', message: error.message });
       return undefined;
     }
     const result = recipeSchema.safeParse(input, { reportInput: true });

@@ -1,0 +1,90 @@
+import { readFileSync } from 'node:fs';
+import { cac } from 'cac';
+import { archSchema } from '../dsl/schema.ts';
+import { TnbuildError } from '../errors/index.ts';
+import { type GlobalOptions, hostArch } from './global-options.ts';
+import { reportError } from './output.ts';
+
+// Thin: parse flags into an options object, lazily import the one command asked for, print its result.
+// Exit codes: 0 ok, 1 build failure, 2 bad input or usage, 3 internal bug.
+
+const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+type Flags = Record<string, unknown>;
+
+function globalOptions(flags: Flags): GlobalOptions {
+  const arch = archSchema.safeParse(flags.arch ?? hostArch());
+  if (!arch.success) {
+    throw new TnbuildError('TNB110', `--arch must be aarch64 or x86_64, got "${String(flags.arch)}"`);
+  }
+  return {
+    recipes: String(flags.recipes ?? 'recipes'),
+    output: String(flags.output ?? 'output'),
+    arch: arch.data,
+    verbose: Boolean(flags.verbose),
+  };
+}
+
+function print(lines: string | readonly string[]): void {
+  console.log(typeof lines === 'string' ? lines : lines.join('\n'));
+}
+
+export function createCli() {
+  const cli = cac('tnbuild');
+  cli
+    .option('--arch <arch>', 'Guest architecture: aarch64 | x86_64 (default: the host’s)')
+    .option('--recipes <dir>', 'Folder holding the recipes', { default: 'recipes' })
+    .option('--output <dir>', 'Folder for build products', { default: 'output' })
+    .option('--verbose', 'Print debug output and stacks');
+
+  cli
+    .command('validate [...names]', 'Check recipes (all, or the ones named) without building')
+    .option('--no-typecheck', 'Skip the TypeScript type check')
+    .action(async (names: string[], flags: Flags) => {
+      const { validate } = await import('./validate.ts');
+      print(await validate(names, { ...globalOptions(flags), typecheck: flags.typecheck !== false }));
+    });
+
+  cli
+    .command('plan <name>', 'Show the layers, each step, the cache keys and the downloads; starts no VM')
+    .option('--json', 'Print the plan as JSON')
+    .action(async (name: string, flags: Flags) => {
+      const { plan } = await import('./plan.ts');
+      print((await plan(name, { ...globalOptions(flags), json: Boolean(flags.json) })).text);
+    });
+
+  cli.command('doctor', 'Check the host: QEMU, qemu-img, firmware, xorriso, disk space, KVM').action(async (flags: Flags) => {
+    const { doctor } = await import('./doctor.ts');
+    const report = await doctor(globalOptions(flags));
+    print(report.text);
+    if (!report.ok) process.exitCode = 1;
+  });
+
+  cli.help();
+  cli.version(VERSION);
+  return cli;
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const cli = createCli();
+  const verbose = argv.includes('--verbose');
+  try {
+    cli.parse([...argv], { run: false });
+    const wantsHelp = Boolean(cli.options.help || cli.options.version);
+    if (!cli.matchedCommand && !wantsHelp) {
+      const given = cli.args[0];
+      if (given === undefined) {
+        cli.outputHelp();
+        return 2;
+      }
+      throw new TnbuildError('TNB110', `unknown command "${given}"`, { hint: 'Run `tnbuild --help` for the commands.' });
+    }
+    if (!wantsHelp) await cli.runMatchedCommand();
+    return Number(process.exitCode ?? 0);
+  } catch (error) {
+    if (error instanceof Error && error.name === 'CACError') {
+      return reportError(new TnbuildError('TNB110', error.message), verbose);
+    }
+    return reportError(error, verbose);
+  }
+}

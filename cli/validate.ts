@@ -1,0 +1,26 @@
+import { loadRecipes, listRecipeFiles } from '../dsl/load-recipes.ts';
+import { issuesError } from '../dsl/recipe-issue.ts';
+import { typecheckRecipes } from '../dsl/typecheck-recipes.ts';
+import type { GlobalOptions } from './global-options.ts';
+
+export interface ValidateOptions extends GlobalOptions {
+  /** Also run the TypeScript type checker over the recipe files. @default true */
+  readonly typecheck?: boolean;
+}
+
+/** `tnbuild validate [name]`: every problem in the recipes at once, or a list of what is valid. */
+export async function validate(names: readonly string[], options: ValidateOptions): Promise<string[]> {
+  const { recipes, issues } = await loadRecipes(options.recipes, names.length ? names : undefined);
+  const typeIssues = options.typecheck === false ? [] : await typecheckRecipes(selectFiles(options.recipes, names));
+  const all = [...typeIssues, ...issues];
+  if (all.length) throw issuesError(all);
+  return [...recipes.values()].map((recipe) => {
+    const parent = recipe.source.type === 'parent' ? ` (on ${recipe.source.parent.name})` : '';
+    return `ok ${recipe.name}${parent}: ${recipe.steps.length} steps, ${recipe.arches.join(' + ')}`;
+  });
+}
+
+function selectFiles(dir: string, names: readonly string[]): string[] {
+  const files = listRecipeFiles(dir);
+  return names.length ? names.map((name) => files.get(name)!) : [...files.values()];
+}

@@ -1,0 +1,63 @@
+import { createHash } from 'node:crypto';
+import type { LocalFile, ResolvedArtifact, ResolvedRecipe, ResolvedStep } from '../dsl/resolved-recipe.ts';
+import type { Arch } from '../dsl/schema.ts';
+import { canonicalJson } from './canonical-json.ts';
+
+/**
+ * The content hash that names a template: the recipe as it shapes the image for `arch` (local files by content,
+ * never by path; per-arch values for this arch only), the parent's key, the inputs' checksums and the version of
+ * the code that shapes images. Same inputs → same key on any machine.
+ */
+export function computeCacheKey(recipe: ResolvedRecipe, arch: Arch, codeVersion: string): string {
+  const parentKey = recipe.source.type === 'parent' ? computeCacheKey(recipe.source.parent, arch, codeVersion) : null;
+  const shape = {
+    format: 1,
+    codeVersion,
+    parentKey,
+    name: recipe.name,
+    os: recipe.os,
+    arch,
+    source: recipe.source.type === 'parent' ? { type: 'parent' } : shapeOfIsoSource(recipe.source, arch),
+    diskBytes: recipe.machine.diskBytes,
+    network: recipe.network ?? null,
+    steps: recipe.steps.map((step) => shapeOfStep(step, arch)),
+    checks: recipe.checks,
+    seal: recipe.seal,
+  };
+  return createHash('sha256').update(canonicalJson(shape)).digest('hex');
+}
+
+function shapeOfIsoSource(source: Extract<ResolvedRecipe['source'], { type: 'iso' }>, arch: Arch) {
+  const installer =
+    source.installer.type === 'alpine'
+      ? source.installer
+      : {
+          type: 'script',
+          bootLabel: source.installer.bootLabel,
+          answer: source.installer.answer.sha256,
+          files: Object.fromEntries(
+            Object.entries(source.installer.files).map(([name, file]) => [name, shapeOfInput(file, arch)]),
+          ),
+        };
+  return { type: 'iso', iso: shapeOfInput(source.iso, arch), installer };
+}
+
+function shapeOfInput(input: LocalFile | ResolvedArtifact, arch: Arch) {
+  if ('sha256' in input) return { sha256: input.sha256 };
+  return { url: input.url[arch], checksum: input.checksum[arch] };
+}
+
+function shapeOfStep(step: ResolvedStep, arch: Arch) {
+  // Labels and where a step came from do not shape the image.
+  const { field: _field, name: _name, ...rest } = step;
+  switch (rest.type) {
+    case 'file':
+      return { ...rest, source: rest.source?.sha256 };
+    case 'template':
+      return { ...rest, source: undefined };
+    case 'download':
+      return { ...rest, artifact: shapeOfInput(rest.artifact, arch) };
+    default:
+      return rest;
+  }
+}

@@ -1,0 +1,99 @@
+import type { LocalFile, ResolvedArtifact, ResolvedChecksum, ResolvedRecipe, ResolvedStep } from '../dsl/resolved-recipe.ts';
+import type { Arch } from '../dsl/schema.ts';
+import { formatSize } from '../dsl/size.ts';
+import { computeCacheKey } from './cache-key.ts';
+
+// Plan, then run: a pure function from resolved recipe to serialisable layers and steps. `tnbuild plan` prints
+// it, tests snapshot it, the build runner executes it.
+
+export interface PlannedDownload {
+  readonly url: string;
+  readonly checksum: ResolvedChecksum;
+  /** What needs it: `source.iso`, `steps[0]`. */
+  readonly for: string;
+}
+
+export interface PlannedStep {
+  readonly index: number;
+  readonly field: string;
+  readonly type: ResolvedStep['type'];
+  readonly name: string;
+  readonly step: ResolvedStep;
+}
+
+export interface PlannedLayer {
+  readonly recipe: string;
+  readonly file: string;
+  readonly key: string;
+  readonly arch: Arch;
+  readonly os: ResolvedRecipe['os'];
+  readonly source:
+    | { readonly type: 'iso'; readonly installer: string; readonly iso: PlannedDownload }
+    | { readonly type: 'parent'; readonly recipe: string; readonly key: string };
+  readonly machine: { readonly cpus: number; readonly memory: string; readonly disk: string };
+  readonly ports: ResolvedRecipe['ports'];
+  readonly network: ResolvedRecipe['network'] | null;
+  readonly downloads: readonly PlannedDownload[];
+  readonly steps: readonly PlannedStep[];
+  readonly checks: ResolvedRecipe['checks'];
+  readonly seal: ResolvedRecipe['seal'];
+}
+
+export interface BuildPlan {
+  readonly recipe: string;
+  readonly arch: Arch;
+  /** Parents first; the last layer is the recipe asked for. */
+  readonly layers: readonly PlannedLayer[];
+}
+
+export function planBuild(recipe: ResolvedRecipe, arch: Arch, codeVersion: string): BuildPlan {
+  const chain: ResolvedRecipe[] = [];
+  for (let layer: ResolvedRecipe | undefined = recipe; layer; ) {
+    chain.unshift(layer);
+    layer = layer.source.type === 'parent' ? layer.source.parent : undefined;
+  }
+  return { recipe: recipe.name, arch, layers: chain.map((layer) => planLayer(layer, arch, codeVersion)) };
+}
+
+function planLayer(recipe: ResolvedRecipe, arch: Arch, codeVersion: string): PlannedLayer {
+  const downloads: PlannedDownload[] = [];
+  const addDownload = (artifact: ResolvedArtifact, forField: string): PlannedDownload => {
+    const download = { url: artifact.url[arch]!, checksum: artifact.checksum[arch]!, for: forField };
+    downloads.push(download);
+    return download;
+  };
+
+  let source: PlannedLayer['source'];
+  if (recipe.source.type === 'parent') {
+    const parent = recipe.source.parent;
+    source = { type: 'parent', recipe: parent.name, key: computeCacheKey(parent, arch, codeVersion) };
+  } else {
+    const iso = addDownload(recipe.source.iso, 'source.iso');
+    source = { type: 'iso', installer: recipe.source.installer.type, iso };
+    const files = recipe.source.installer.type === 'script' ? recipe.source.installer.files : {};
+    for (const [name, file] of Object.entries(files)) {
+      if (!isLocal(file)) addDownload(file, `source.installer.files.${name}`);
+    }
+  }
+  for (const step of recipe.steps) if (step.type === 'download') addDownload(step.artifact, step.field);
+
+  return {
+    recipe: recipe.name,
+    file: recipe.file,
+    key: computeCacheKey(recipe, arch, codeVersion),
+    arch,
+    os: recipe.os,
+    source,
+    machine: { cpus: recipe.machine.cpus, memory: formatSize(recipe.machine.memoryBytes), disk: formatSize(recipe.machine.diskBytes) },
+    ports: recipe.ports,
+    network: recipe.network ?? null,
+    downloads,
+    steps: recipe.steps.map((step, index) => ({ index, field: step.field, type: step.type, name: step.name, step })),
+    checks: recipe.checks,
+    seal: recipe.seal,
+  };
+}
+
+function isLocal(file: LocalFile | ResolvedArtifact): file is LocalFile {
+  return 'sha256' in file;
+}
