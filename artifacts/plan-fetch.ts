@@ -57,8 +57,10 @@ export function describeOfflineGaps(
     if (item.source === 'download') missing.push(`${item.fileName} — ${item.url}`);
   }
   if (missing.length === 0) return undefined;
-  const where = mirror ? `the cache (${cacheDir}) nor the mirror (${mirror})` : `the cache (${cacheDir})`;
-  return new TnbuildError('TNB202', `Offline, and ${missing.length} input(s) are in neither ${where}:`, {
+  const where = mirror
+    ? `in neither the cache (${cacheDir}) nor the mirror (${mirror})`
+    : `not in the cache (${cacheDir}), and no mirror is set`;
+  return new TnbuildError('TNB202', `Offline, and ${missing.length} input(s) are ${where}:`, {
     details: missing,
   });
 }

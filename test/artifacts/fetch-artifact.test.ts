@@ -1,11 +1,19 @@
 import { readFile, readlink, stat, truncate } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { fetchArtifact } from '../../artifacts/index.ts';
 import type { ProgressEvent } from '../../artifacts/index.ts';
+import { fetchArtifact } from '../../artifacts/index.ts';
 import { TnbuildError } from '../../errors/index.ts';
-import { startServer, serveBytes, type TestServer } from './helpers/http-server.ts';
-import { captureLogger, filesIn, filesOutsideTmp, makeBytes, makeTempDir, sha256, sha512 } from './helpers/temp-cache.ts';
+import { serveBytes, startServer, type TestServer } from './helpers/http-server.ts';
+import {
+  captureLogger,
+  filesIn,
+  filesOutsideTmp,
+  makeBytes,
+  makeTempDir,
+  sha256,
+  sha512,
+} from './helpers/temp-cache.ts';
 
 let server: TestServer | undefined;
 afterEach(async () => {
@@ -23,21 +31,38 @@ describe('fetchArtifact', () => {
     const events: ProgressEvent[] = [];
 
     const result = await fetchArtifact(
-      { url: server.url('/alpine/alpine-virt-3.20.3-x86_64.iso'), checksum: { algorithm: 'sha256', value: sha256(body) } },
+      {
+        url: server.url('/alpine/alpine-virt-3.20.3-x86_64.iso'),
+        checksum: { algorithm: 'sha256', value: sha256(body) },
+      },
       { cacheDir, onProgress: (event) => events.push(event), ...fast },
     );
 
-    expect(result).toMatchObject({ fileName: 'alpine-virt-3.20.3-x86_64.iso', size: body.length, fromCache: false });
+    expect(result).toMatchObject({
+      fileName: 'alpine-virt-3.20.3-x86_64.iso',
+      size: body.length,
+      fromCache: false,
+    });
     expect(result.downloadedBytes).toBe(body.length);
     expect(result.path).toBe(path.join(cacheDir, 'blobs', 'sha256', sha256(body)));
     expect(sha256(await readFile(result.path))).toBe(sha256(body));
     expect(await readlink(result.namedPath)).toBe(`../blobs/sha256/${sha256(body)}`);
     expect(sha256(await readFile(result.namedPath))).toBe(sha256(body));
-    const meta = JSON.parse(await readFile(path.join(cacheDir, 'meta', 'sha256', `${sha256(body)}.json`), 'utf8'));
-    expect(meta).toMatchObject({ size: body.length, sources: [{ url: server.url('/alpine/alpine-virt-3.20.3-x86_64.iso') }] });
+    const meta = JSON.parse(
+      await readFile(path.join(cacheDir, 'meta', 'sha256', `${sha256(body)}.json`), 'utf8'),
+    );
+    expect(meta).toMatchObject({
+      size: body.length,
+      sources: [{ url: server.url('/alpine/alpine-virt-3.20.3-x86_64.iso') }],
+    });
     expect(await filesIn(path.join(cacheDir, 'tmp'))).toEqual([]);
     expect(await filesIn(path.join(cacheDir, 'locks'))).toEqual([]);
-    expect(events.at(-1)).toMatchObject({ received: body.length, total: body.length, done: true, etaSeconds: 0 });
+    expect(events.at(-1)).toMatchObject({
+      received: body.length,
+      total: body.length,
+      done: true,
+      etaSeconds: 0,
+    });
     expect(server.requests[0]?.headers['accept-encoding']).toBe('identity');
   });
 
@@ -45,23 +70,37 @@ describe('fetchArtifact', () => {
     const body = makeBytes(50_000);
     server = await startServer({ '/a.tar.gz': serveBytes(body) });
     const cacheDir = await makeTempDir();
-    const request = { url: server.url('/a.tar.gz'), checksum: { algorithm: 'sha256', value: sha256(body) } } as const;
+    const request = {
+      url: server.url('/a.tar.gz'),
+      checksum: { algorithm: 'sha256', value: sha256(body) },
+    } as const;
 
     const first = await fetchArtifact(request, { cacheDir, ...fast });
     const second = await fetchArtifact(request, { cacheDir, ...fast });
 
     expect(server.requests).toHaveLength(1);
-    expect(second).toMatchObject({ path: first.path, fromCache: true, downloadedBytes: 0, size: body.length });
+    expect(second).toMatchObject({
+      path: first.path,
+      fromCache: true,
+      downloadedBytes: 0,
+      size: body.length,
+    });
   });
 
   it('shares one blob between two recipes that name the same content differently', async () => {
     const body = makeBytes(10_000);
-    server = await startServer({ '/v1/tool.tgz': serveBytes(body), '/mirror/tool-copy.tgz': serveBytes(body) });
+    server = await startServer({
+      '/v1/tool.tgz': serveBytes(body),
+      '/mirror/tool-copy.tgz': serveBytes(body),
+    });
     const cacheDir = await makeTempDir();
     const checksum = { algorithm: 'sha256', value: sha256(body) } as const;
 
     const first = await fetchArtifact({ url: server.url('/v1/tool.tgz'), checksum }, { cacheDir, ...fast });
-    const second = await fetchArtifact({ url: server.url('/mirror/tool-copy.tgz'), checksum }, { cacheDir, ...fast });
+    const second = await fetchArtifact(
+      { url: server.url('/mirror/tool-copy.tgz'), checksum },
+      { cacheDir, ...fast },
+    );
 
     expect(second.path).toBe(first.path);
     expect(second.fromCache).toBe(true);
@@ -86,13 +125,17 @@ describe('fetchArtifact', () => {
     const cacheDir = await makeTempDir();
     const wrong = 'a'.repeat(64);
 
-    const error = await fetchArtifact({ url: server.url('/bad.iso'), checksum: { algorithm: 'sha256', value: wrong } }, { cacheDir, ...fast }).catch(
-      (caught: unknown) => caught,
-    );
+    const error = await fetchArtifact(
+      { url: server.url('/bad.iso'), checksum: { algorithm: 'sha256', value: wrong } },
+      { cacheDir, ...fast },
+    ).catch((caught: unknown) => caught);
 
     expect(error).toBeInstanceOf(TnbuildError);
     expect(error).toMatchObject({ code: 'TNB201' });
-    expect((error as TnbuildError).details).toEqual([`expected sha256 ${wrong}`, `actual   sha256 ${sha256(body)}`]);
+    expect((error as TnbuildError).details).toEqual([
+      `expected sha256 ${wrong}`,
+      `actual   sha256 ${sha256(body)}`,
+    ]);
     expect(await filesOutsideTmp(cacheDir)).toEqual([]);
     expect(await filesIn(path.join(cacheDir, 'tmp'))).toEqual([]);
   });
@@ -101,7 +144,10 @@ describe('fetchArtifact', () => {
     const body = makeBytes(60_000);
     server = await startServer({ '/x.iso': serveBytes(body) });
     const cacheDir = await makeTempDir();
-    const request = { url: server.url('/x.iso'), checksum: { algorithm: 'sha256', value: sha256(body) } } as const;
+    const request = {
+      url: server.url('/x.iso'),
+      checksum: { algorithm: 'sha256', value: sha256(body) },
+    } as const;
     const first = await fetchArtifact(request, { cacheDir, ...fast });
     await truncate(first.path, 1000);
     const logger = captureLogger();
@@ -109,7 +155,9 @@ describe('fetchArtifact', () => {
     const second = await fetchArtifact(request, { cacheDir, logger, ...fast });
 
     expect(logger.warnings).toHaveLength(1);
-    expect(logger.warnings[0]).toMatch(/x\.iso .* is corrupt: expected sha256 [0-9a-f]{64}, got [0-9a-f]{64}/);
+    expect(logger.warnings[0]).toMatch(
+      /x\.iso .* is corrupt: expected sha256 [0-9a-f]{64}, got [0-9a-f]{64}/,
+    );
     expect(second).toMatchObject({ fromCache: false, downloadedBytes: body.length });
     expect(sha256(await readFile(second.path))).toBe(sha256(body));
     expect(server.requests).toHaveLength(2);
@@ -120,9 +168,10 @@ describe('fetchArtifact', () => {
     const cacheDir = await makeTempDir();
     const url = server.url('/releases/v9/missing.tar.gz');
 
-    const error = await fetchArtifact({ url, checksum: { algorithm: 'sha256', value: 'b'.repeat(64) } }, { cacheDir, retries: 3, retryDelayMs: 10 }).catch(
-      (caught: unknown) => caught,
-    );
+    const error = await fetchArtifact(
+      { url, checksum: { algorithm: 'sha256', value: 'b'.repeat(64) } },
+      { cacheDir, retries: 3, retryDelayMs: 10 },
+    ).catch((caught: unknown) => caught);
 
     expect(error).toMatchObject({ code: 'TNB200' });
     expect((error as Error).message).toContain(url);
@@ -178,7 +227,11 @@ describe('fetchArtifact', () => {
     });
     const cacheDir = await makeTempDir();
     const result = await fetchArtifact(
-      { url: server.url('/latest'), fileName: 'real.bin', checksum: { algorithm: 'sha256', value: sha256(body) } },
+      {
+        url: server.url('/latest'),
+        fileName: 'real.bin',
+        checksum: { algorithm: 'sha256', value: sha256(body) },
+      },
       { cacheDir, ...fast },
     );
     expect(sha256(await readFile(result.namedPath))).toBe(sha256(body));
@@ -191,9 +244,10 @@ describe('fetchArtifact', () => {
     await server.close();
     server = undefined;
     const cacheDir = await makeTempDir();
-    const error = await fetchArtifact({ url, checksum: { algorithm: 'sha256', value: 'd'.repeat(64) } }, { cacheDir, ...fast }).catch(
-      (caught: unknown) => caught,
-    );
+    const error = await fetchArtifact(
+      { url, checksum: { algorithm: 'sha256', value: 'd'.repeat(64) } },
+      { cacheDir, ...fast },
+    ).catch((caught: unknown) => caught);
     expect(error).toMatchObject({ code: 'TNB200' });
     expect((error as Error).message).toMatch(/^Connection refused by 127\.0\.0\.1:\d+ for http/);
     expect(await filesOutsideTmp(cacheDir)).toEqual([]);
@@ -217,7 +271,10 @@ describe('fetchArtifact', () => {
     const body = makeBytes(1_000);
     server = await startServer({ '/ro.bin': serveBytes(body) });
     const cacheDir = await makeTempDir();
-    const result = await fetchArtifact({ url: server.url('/ro.bin'), checksum: { algorithm: 'sha256', value: sha256(body) } }, { cacheDir, ...fast });
+    const result = await fetchArtifact(
+      { url: server.url('/ro.bin'), checksum: { algorithm: 'sha256', value: sha256(body) } },
+      { cacheDir, ...fast },
+    );
     expect((await stat(result.path)).mode & 0o777).toBe(0o444);
   });
 });

@@ -2,7 +2,14 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fetchArtifact } from '../../artifacts/index.ts';
-import { inTurn, sendBytes, serveBytes, serveThenDrop, startServer, type TestServer } from './helpers/http-server.ts';
+import {
+  inTurn,
+  sendBytes,
+  serveBytes,
+  serveThenDrop,
+  startServer,
+  type TestServer,
+} from './helpers/http-server.ts';
 import { filesIn, filesOutsideTmp, makeBytes, makeTempDir, sha256 } from './helpers/temp-cache.ts';
 
 let server: TestServer | undefined;
@@ -17,7 +24,9 @@ const cut = 80_000;
 describe('resuming an interrupted download', () => {
   it('continues with Range + If-Range after the connection drops mid-file, within one fetch', async () => {
     const body = makeBytes(size);
-    server = await startServer({ '/cometbft.tar.gz': inTurn(serveThenDrop(body, cut, '"abc"'), serveBytes(body, { etag: '"abc"' })) });
+    server = await startServer({
+      '/cometbft.tar.gz': inTurn(serveThenDrop(body, cut, '"abc"'), serveBytes(body, { etag: '"abc"' })),
+    });
     const cacheDir = await makeTempDir();
 
     const result = await fetchArtifact(
@@ -42,7 +51,10 @@ describe('resuming an interrupted download', () => {
     const body = makeBytes(size);
     server = await startServer({ '/big.iso': inTurn(serveThenDrop(body, cut), serveBytes(body)) });
     const cacheDir = await makeTempDir();
-    const request = { url: server.url('/big.iso'), checksum: { algorithm: 'sha256', value: sha256(body) } } as const;
+    const request = {
+      url: server.url('/big.iso'),
+      checksum: { algorithm: 'sha256', value: sha256(body) },
+    } as const;
 
     const error = await fetchArtifact(request, { cacheDir, retries: 0 }).catch((caught: unknown) => caught);
     expect(error).toMatchObject({ code: 'TNB200' });
@@ -62,7 +74,9 @@ describe('resuming an interrupted download', () => {
 
   it('starts over when the server ignores Range and sends the whole file again', async () => {
     const body = makeBytes(size);
-    server = await startServer({ '/norange.bin': inTurn(serveThenDrop(body, cut), serveBytes(body, { ranges: false })) });
+    server = await startServer({
+      '/norange.bin': inTurn(serveThenDrop(body, cut), serveBytes(body, { ranges: false })),
+    });
     const cacheDir = await makeTempDir();
 
     const result = await fetchArtifact(
@@ -79,11 +93,15 @@ describe('resuming an interrupted download', () => {
 
   it('starts over when the 206 does not begin where the part ends', async () => {
     const body = makeBytes(size);
-    const wrongRange = inTurn(serveThenDrop(body, cut), async (_req, res, seen) => {
-      res.writeHead(206, { 'content-range': `bytes 0-${size - 1}/${size}`, 'content-length': size });
-      await sendBytes(res, seen, body);
-      res.end();
-    }, serveBytes(body));
+    const wrongRange = inTurn(
+      serveThenDrop(body, cut),
+      async (_req, res, seen) => {
+        res.writeHead(206, { 'content-range': `bytes 0-${size - 1}/${size}`, 'content-length': size });
+        await sendBytes(res, seen, body);
+        res.end();
+      },
+      serveBytes(body),
+    );
     server = await startServer({ '/liar.bin': wrongRange });
     const cacheDir = await makeTempDir();
 
@@ -92,7 +110,11 @@ describe('resuming an interrupted download', () => {
       { cacheDir, retries: 1, retryDelayMs: 10 },
     );
 
-    expect(server.requests.map((request) => request.headers.range)).toEqual([undefined, expect.stringMatching(/^bytes=\d+-$/), undefined]);
+    expect(server.requests.map((request) => request.headers.range)).toEqual([
+      undefined,
+      expect.stringMatching(/^bytes=\d+-$/),
+      undefined,
+    ]);
     expect(sha256(await readFile(result.path))).toBe(sha256(body));
   });
 
@@ -100,16 +122,26 @@ describe('resuming an interrupted download', () => {
     const oldBody = makeBytes(size);
     const body = makeBytes(size);
     // A server without validators: it cannot tell that the part came from an older file.
-    const noValidators = (bytes: Buffer) => async (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse, seen: import('./helpers/http-server.ts').SeenRequest) => {
-      const start = Number(/^bytes=(\d+)-$/.exec(req.headers.range ?? '')?.[1] ?? 0);
-      res.writeHead(start ? 206 : 200, {
-        'content-length': size - start,
-        ...(start ? { 'content-range': `bytes ${start}-${size - 1}/${size}` } : {}),
-      });
-      await sendBytes(res, seen, bytes.subarray(start));
-      res.end();
-    };
-    const dropOld = async (_req: unknown, res: import('node:http').ServerResponse, seen: import('./helpers/http-server.ts').SeenRequest) => {
+    const noValidators =
+      (bytes: Buffer) =>
+      async (
+        req: import('node:http').IncomingMessage,
+        res: import('node:http').ServerResponse,
+        seen: import('./helpers/http-server.ts').SeenRequest,
+      ) => {
+        const start = Number(/^bytes=(\d+)-$/.exec(req.headers.range ?? '')?.[1] ?? 0);
+        res.writeHead(start ? 206 : 200, {
+          'content-length': size - start,
+          ...(start ? { 'content-range': `bytes ${start}-${size - 1}/${size}` } : {}),
+        });
+        await sendBytes(res, seen, bytes.subarray(start));
+        res.end();
+      };
+    const dropOld = async (
+      _req: unknown,
+      res: import('node:http').ServerResponse,
+      seen: import('./helpers/http-server.ts').SeenRequest,
+    ) => {
       res.writeHead(200, { 'content-length': size });
       await sendBytes(res, seen, oldBody.subarray(0, cut));
       res.socket?.destroy();
@@ -122,7 +154,11 @@ describe('resuming an interrupted download', () => {
       { cacheDir, retries: 1, retryDelayMs: 10 },
     );
 
-    expect(server.requests.map((request) => request.headers.range)).toEqual([undefined, expect.stringMatching(/^bytes=\d+-$/), undefined]);
+    expect(server.requests.map((request) => request.headers.range)).toEqual([
+      undefined,
+      expect.stringMatching(/^bytes=\d+-$/),
+      undefined,
+    ]);
     expect(server.requests[1]?.headers['if-range']).toBeUndefined();
     expect(sha256(await readFile(result.path))).toBe(sha256(body));
   });

@@ -21,7 +21,10 @@ export interface TestServer {
 }
 
 /** A real server on 127.0.0.1 with a random port; routes by path, 404 for anything else; records every request. */
-export async function startServer(routes: Record<string, Handler>, tls?: { key: string; cert: string }): Promise<TestServer> {
+export async function startServer(
+  routes: Record<string, Handler>,
+  tls?: { key: string; cert: string },
+): Promise<TestServer> {
   const requests: SeenRequest[] = [];
   const listener = (req: IncomingMessage, res: ServerResponse) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
@@ -103,7 +106,9 @@ export function inTurn(...handlers: Handler[]): Handler {
 
 export async function sendBytes(res: ServerResponse, seen: SeenRequest, bytes: Buffer): Promise<void> {
   seen.bytesSent += bytes.length;
-  await new Promise<void>((resolve, reject) => res.write(bytes, (error) => (error ? reject(error) : resolve())));
+  await new Promise<void>((resolve, reject) =>
+    res.write(bytes, (error) => (error ? reject(error) : resolve())),
+  );
 }
 
 function rangeStart(req: IncomingMessage, etag: string): number | undefined {
