@@ -40,6 +40,10 @@ export const errorCatalogue = {
   TNB401: { kind: 'build', title: 'Provisioning step failed', hint: 'See the step, its output and the transcript named above.' },
   TNB402: { kind: 'build', title: 'Remote command timed out', hint: 'Raise the step’s `timeout`, or find out why it hangs.' },
   TNB403: { kind: 'user', title: 'Host key mismatch', hint: 'The guest presents a different host key than the one recorded; recreate the VM if that is expected.' },
+  TNB404: { kind: 'user', title: 'Package not found', hint: 'Check the package name and the guest’s repositories (Alpine: is `community` enabled?).' },
+  TNB405: { kind: 'user', title: 'Privilege escalation failed', hint: 'The login user needs passwordless sudo (NOPASSWD) or a doas `nopass` rule, or log in as root.' },
+  TNB406: { kind: 'build', title: 'SSH connection lost during a step', hint: 'The step was not safe to re-run automatically; check the guest, then run the build again.' },
+  TNB407: { kind: 'build', title: 'Smoke check failed', hint: 'See the check and its output above; the transcript has every step.' },
 
   // Templates and VMs (TNB5xx)
   TNB500: { kind: 'user', title: 'Template not found', hint: 'Build it with `tnbuild recipe <name>` or `tnbuild pull`.' },
