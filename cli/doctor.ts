@@ -1,5 +1,85 @@
+import { statfs } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { checkHostTools, type HostToolCheck } from '../builders/host-tools.ts';
+import { nodeHostLookup, type HostLookup } from '../builders/host-lookup.ts';
+import { formatInstallHints } from '../builders/install-hints.ts';
+import type { Arch } from '../builders/machine-spec.ts';
+import { resolveAccel } from '../builders/resolve-accel.ts';
+import { ARCHES } from '../dsl/schema.ts';
 import type { GlobalOptions } from './global-options.ts';
 
-export async function doctor(_options: GlobalOptions): Promise<{ ok: boolean; text: string }> {
-  return { ok: false, text: 'doctor: not wired yet' };
+const MIN_FREE_BYTES = 20 * 2 ** 30;
+
+const XORRISO_HINTS = {
+  debian: 'sudo apt-get install xorriso',
+  fedora: 'sudo dnf install xorriso',
+  arch: 'sudo pacman -S libisoburn',
+  macos: 'brew install xorriso',
+};
+
+export interface DoctorOptions extends GlobalOptions {
+  readonly lookup?: HostLookup;
+}
+
+/** `tnbuild doctor`: every host prerequisite, found or missing with the exact install command. */
+export async function doctor(options: DoctorOptions): Promise<{ ok: boolean; text: string }> {
+  const lookup = options.lookup ?? nodeHostLookup;
+  const lines: string[] = [];
+  let ok = true;
+  const report = (check: HostToolCheck | { name: string; found: boolean; path?: string; install: typeof XORRISO_HINTS }) => {
+    lines.push(`${check.found ? 'ok     ' : 'missing'} ${check.name}${check.path ? `  ${check.path}` : ''}`);
+    if (!check.found) {
+      ok = false;
+      lines.push(...formatInstallHints(check.install).map((line) => `          ${line}`));
+    }
+  };
+
+  const seen = new Set<string>();
+  const checks = new Map<Arch, HostToolCheck[]>();
+  for (const arch of ARCHES) {
+    checks.set(arch, await checkHostTools(arch, lookup));
+    for (const check of checks.get(arch)!) {
+      if (seen.has(check.name)) continue;
+      seen.add(check.name);
+      report(check);
+    }
+  }
+  const xorriso = await lookup.findExecutable('xorriso');
+  report({ name: 'xorriso (clone identity seeds)', found: xorriso !== undefined, path: xorriso, install: XORRISO_HINTS });
+
+  for (const [label, path] of [
+    ['disk space for output/', options.output],
+    ['disk space for ~/.vms and ~/vms', homedir()],
+  ] as const) {
+    const free = await freeBytes(path);
+    const enough = free === undefined || free >= MIN_FREE_BYTES;
+    if (!enough) ok = false;
+    const shown = free === undefined ? 'unknown' : `${(free / 2 ** 30).toFixed(1)} GiB free`;
+    lines.push(`${enough ? 'ok     ' : 'low    '} ${label}  ${shown}${enough ? '' : ` (a build wants ${MIN_FREE_BYTES / 2 ** 30} GiB)`}`);
+  }
+
+  const hostArch: Arch = process.arch === 'arm64' ? 'aarch64' : 'x86_64';
+  const qemu = checks.get(hostArch)!.find((check) => check.kind === 'binary' && check.name.startsWith('qemu-system'));
+  if (qemu?.found && qemu.path) {
+    const firmware = checks.get(hostArch)!.find((check) => check.kind === 'firmware');
+    const accel = await resolveAccel({
+      arch: hostArch,
+      choice: 'auto',
+      qemuSystem: qemu.path,
+      firmware: firmware?.path ? { type: 'uefi', code: firmware.path } : { type: 'bios' },
+    });
+    const detail = accel.fallbackReason ? ` (${accel.fallbackReason}); builds run under TCG emulation, several times slower` : ` (proved in ${accel.probeMs} ms)`;
+    lines.push(`${accel.accel === 'tcg' ? 'note   ' : 'ok     '} accelerator for ${hostArch} guests: ${accel.accel}${detail}`);
+  }
+  lines.push('', ok ? 'doctor: everything tnbuild needs is here' : 'doctor: install what is missing above, then run `tnbuild doctor` again');
+  return { ok, text: lines.join('\n') };
+}
+
+async function freeBytes(path: string): Promise<number | undefined> {
+  try {
+    const stats = await statfs(path);
+    return stats.bavail * stats.bsize;
+  } catch {
+    return undefined;
+  }
 }
