@@ -25,6 +25,14 @@ function globalOptions(flags: Flags): GlobalOptions {
   };
 }
 
+function downloadFlags(flags: Flags) {
+  return {
+    ...(flags.cache !== undefined && { cache: String(flags.cache) }),
+    ...(flags.mirror !== undefined && { mirror: String(flags.mirror) }),
+    offline: Boolean(flags.offline),
+  };
+}
+
 function print(lines: string | readonly string[]): void {
   console.log(typeof lines === 'string' ? lines : lines.join('\n'));
 }
@@ -59,6 +67,36 @@ export function createCli() {
     print(report.text);
     if (!report.ok) process.exitCode = 1;
   });
+
+  cli
+    .command('fetch <name>', 'Download and verify everything a recipe needs into the cache, without building')
+    .option('--cache <dir>', 'Download cache (default: $TNBUILD_CACHE or ~/.vms/cache)')
+    .option('--mirror <dir|url>', 'Look for inputs in a local folder or mirror first (default: $TNBUILD_MIRROR)')
+    .option('--offline', 'Never contact upstream; fail with the list of what is missing')
+    .action(async (name: string, flags: Flags) => {
+      const { fetch } = await import('./fetch.ts');
+      print(await fetch(name, { ...globalOptions(flags), ...downloadFlags(flags) }));
+    });
+
+  cli
+    .command('cache <action>', 'Inspect the download cache: list | verify | prune')
+    .option('--cache <dir>', 'Download cache (default: $TNBUILD_CACHE or ~/.vms/cache)')
+    .option('--older-than <days>', 'prune: files not used for this many days')
+    .option('--keep <n>', 'prune: keep the n most recently used files')
+    .option('--dry-run', 'prune: only say what would be removed')
+    .action(async (action: string, flags: Flags) => {
+      const { cache } = await import('./cache.ts');
+      const number = (value: unknown) => (value === undefined ? undefined : Number(value));
+      print(
+        await cache(action, {
+          ...globalOptions(flags),
+          ...downloadFlags(flags),
+          olderThan: number(flags.olderThan),
+          keep: number(flags.keep),
+          dryRun: Boolean(flags.dryRun),
+        }),
+      );
+    });
 
   cli.help();
   cli.version(VERSION);
