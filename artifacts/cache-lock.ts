@@ -1,6 +1,6 @@
 import { link, open, readFile, rename, rm, stat, utimes } from 'node:fs/promises';
 import os from 'node:os';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { sleep } from './sleep.ts';
 
 export interface CacheLockOptions {
   readonly signal?: AbortSignal;
@@ -43,7 +43,7 @@ export async function acquireCacheLock(
     }
     if (!waited) options.onWait?.(holder);
     waited = true;
-    await sleep(delay, undefined, { signal: options.signal });
+    await sleep(delay, options.signal);
   }
 }
 

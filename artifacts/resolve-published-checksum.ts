@@ -30,7 +30,8 @@ export async function resolvePublishedChecksum(
   const value = parseChecksumFile(text, request.fileName, request.algorithm);
   if (!value) {
     const preview = text
-      .split('\n')
+      .split(/\r?\n/)
+      .filter((line) => line.trim() !== '')
       .slice(0, 5)
       .map((line) => `| ${line}`);
     throw new TnbuildError(

@@ -1,7 +1,7 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { TnbuildError } from '../errors/index.ts';
 import type { Logger } from '../host/command-runner.ts';
 import { classifyDownloadError } from './classify-download-error.ts';
+import { sleep } from './sleep.ts';
 
 export interface RetryOptions {
   readonly url: string;
@@ -30,7 +30,7 @@ export async function retryDownload<T>(attempt: () => Promise<T>, options: Retry
       options.logger.warn(
         `${failure.error.message} Retrying in ${(delay / 1000).toFixed(1)} s (attempt ${index + 2} of ${options.retries + 1}).`,
       );
-      await sleep(delay, undefined, { signal: options.signal });
+      await sleep(delay, options.signal);
     }
   }
 }
