@@ -5,8 +5,8 @@ export function qemuBinaryFor(arch: Arch): string {
   return `qemu-system-${arch}`;
 }
 
-/** The CPU model: the host's under a hypervisor, `max` (every emulated feature) under TCG. */
-export function cpuModelFor(accel: Accel): string {
+/** The CPU model: the host's under a hypervisor, `max` (every feature TCG emulates) under TCG. */
+export function cpuModelFor(_arch: Arch, accel: Accel): string {
   return accel === 'tcg' ? 'max' : 'host';
 }
 
@@ -17,9 +17,8 @@ function escapeOptionValue(value: string): string {
 
 function machineArgs(spec: MachineSpec): string[] {
   const machine = spec.arch === 'aarch64' ? 'virt' : 'q35';
-  // graphics=off makes SeaBIOS print on the serial console too; virt has no such property.
-  const extra = spec.arch === 'x86_64' ? ',graphics=off' : '';
-  return ['-machine', `${machine}${extra}`, '-accel', spec.accel, '-cpu', cpuModelFor(spec.accel)];
+  // Not graphics=off: SeaBIOS would then mirror isolinux's screen output onto the serial line, doubling every echo.
+  return ['-machine', machine, '-accel', spec.accel, '-cpu', cpuModelFor(spec.arch, spec.accel)];
 }
 
 function firmwareArgs(spec: MachineSpec): string[] {

@@ -48,7 +48,7 @@ function nodeArch(): Arch | 'other' {
 export function buildProbeArgs(arch: Arch, accel: Accel, firmware: Firmware): string[] {
   const machine = arch === 'aarch64' ? 'virt' : 'q35,graphics=off';
   const args = ['-nodefaults', '-no-user-config', '-display', 'none', '-machine', machine];
-  args.push('-accel', accel, '-cpu', cpuModelFor(accel), '-m', '64', '-serial', 'stdio', '-no-reboot');
+  args.push('-accel', accel, '-cpu', cpuModelFor(arch, accel), '-m', '64', '-serial', 'stdio', '-no-reboot');
   if (firmware.type === 'uefi') args.push('-bios', firmware.code);
   return args;
 }

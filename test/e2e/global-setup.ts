@@ -1,0 +1,40 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { TestProject } from 'vitest/node';
+import './helpers/guest-fixture.ts';
+
+const BUILD_SCRIPT = join(import.meta.dirname, '../fixtures/guest/build-guest.sh');
+
+function requireTool(name: string, install: string): void {
+  try {
+    execFileSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' });
+  } catch {
+    throw new Error(`e2e prerequisite missing: ${name} (install it: ${install}). The e2e suite never skips.`);
+  }
+}
+
+/** Builds (or reuses) the offline test guest once and hands its paths to the tests. Fails loudly, never skips. */
+export default function setup(project: TestProject): void {
+  requireTool('qemu-system-x86_64', 'apt-get install qemu-system-x86');
+  requireTool('qemu-img', 'apt-get install qemu-utils');
+  let dir: string;
+  try {
+    // build-guest.sh prints only the folder on stdout; its progress goes to our stderr.
+    dir = execFileSync('bash', [BUILD_SCRIPT], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim().split('\n').pop() ?? '';
+  } catch (error) {
+    throw new Error(`test/fixtures/guest/build-guest.sh failed; the e2e suite cannot run without its guest: ${(error as Error).message}`);
+  }
+  const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as {
+    iso: { file: string };
+    rootfs: { file: string; size: number };
+    kernelVersion: string;
+  };
+  project.provide('guestFixture', {
+    dir,
+    iso: join(dir, manifest.iso.file),
+    rootfs: join(dir, manifest.rootfs.file),
+    rootfsBytes: manifest.rootfs.size,
+    kernelVersion: manifest.kernelVersion,
+  });
+}

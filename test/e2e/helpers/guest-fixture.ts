@@ -1,0 +1,14 @@
+/** The offline test guest built by test/fixtures/guest/build-guest.sh, as global-setup provides it. */
+export interface GuestFixture {
+  readonly dir: string;
+  readonly iso: string;
+  readonly rootfs: string;
+  readonly rootfsBytes: number;
+  readonly kernelVersion: string;
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    guestFixture: GuestFixture;
+  }
+}
