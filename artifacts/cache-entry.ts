@@ -52,15 +52,20 @@ export async function recordVerified(
   return meta;
 }
 
-/** A cache hit: bump `lastUsedAt` (prune uses it; atime is unreliable) and keep the name pointing here. */
+/**
+ * A cache hit: bump `lastUsedAt` (prune uses it; atime is unreliable) and keep the name pointing here. Best effort,
+ * so a read-only, pre-seeded cache still serves hits.
+ */
 export async function recordUse(layout: CacheLayout, meta: EntryMeta, source: EntrySource): Promise<void> {
   const updated: EntryMeta = {
     ...meta,
     lastUsedAt: new Date().toISOString(),
     sources: mergeSources(meta.sources, source),
   };
-  await writeFileAtomic(layout, layout.metaPath(meta), `${JSON.stringify(updated, null, 2)}\n`);
-  await linkName(layout, source.fileName, meta);
+  try {
+    await writeFileAtomic(layout, layout.metaPath(meta), `${JSON.stringify(updated, null, 2)}\n`);
+    await linkName(layout, source.fileName, meta);
+  } catch {}
 }
 
 /** Deletes a blob, its meta and every name still pointing at it. */

@@ -7,8 +7,6 @@ import type { Checksum } from './types.ts';
 
 export interface FindCachedOptions {
   readonly logger: Logger;
-  /** Hash even when size and mtime match what was recorded (`cache verify`). */
-  readonly fullHash?: boolean;
 }
 
 /**
@@ -24,13 +22,30 @@ export async function findCached(
   const info = await stat(blob).catch(() => undefined);
   if (!info?.isFile()) return undefined;
   const meta = await readEntryMeta(layout, checksum);
-  if (!options.fullHash && meta && meta.size === info.size && meta.mtimeMs === info.mtimeMs) return meta;
+  if (meta && meta.size === info.size && meta.mtimeMs === info.mtimeMs) return meta;
   const actual = await hashFile(blob, checksum.algorithm);
-  if (actual === checksum.value) return recordVerified(layout, checksum);
+  if (actual === checksum.value) {
+    // Recording it only saves the next hash; a read-only cache is still usable.
+    return recordVerified(layout, checksum).catch(() => ({ ...checksum, ...fallbackMeta(info, meta) }));
+  }
   const name = meta?.sources.at(-1)?.fileName ?? 'file';
   options.logger.warn(
     `Cached ${name} (${blob}) is corrupt: expected ${checksum.algorithm} ${checksum.value}, got ${actual}. Discarding it; it will be fetched again.`,
   );
   await removeEntry(layout, checksum, meta?.sources ?? []);
   return undefined;
+}
+
+function fallbackMeta(
+  info: { size: number; mtimeMs: number },
+  meta: EntryMeta | undefined,
+): Omit<EntryMeta, 'algorithm' | 'value'> {
+  const now = new Date().toISOString();
+  return {
+    size: info.size,
+    mtimeMs: info.mtimeMs,
+    verifiedAt: now,
+    lastUsedAt: now,
+    sources: meta?.sources ?? [],
+  };
 }
