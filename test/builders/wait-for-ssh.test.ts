@@ -1,0 +1,74 @@
+import { createHash } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Server, utils } from 'ssh2';
+import { generateBuildKey } from '../../builders/build-key.ts';
+import { fingerprintSha256, waitForSsh } from '../../builders/wait-for-ssh.ts';
+
+const hostKey = utils.generateKeyPairSync('ed25519');
+
+function startSshd(port: number, authorizedKey: string): Promise<Server> {
+  const allowed = utils.parseKey(authorizedKey);
+  if (allowed instanceof Error) throw allowed;
+  const server = new Server({ hostKeys: [hostKey.private] }, (client) => {
+    client.on('authentication', (context) => {
+      if (context.method === 'publickey' && context.key.data.equals(allowed.getPublicSSH())) context.accept();
+      else context.reject(['publickey']);
+    });
+    client.on('ready', () => client.end());
+    client.on('error', () => {});
+  });
+  return new Promise((resolve) => server.listen(port, '127.0.0.1', () => resolve(server)));
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const probe = new Server({ hostKeys: [hostKey.private] }, () => {});
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+describe('SSH readiness', () => {
+  let server: Server | undefined;
+  afterEach(() => server?.close());
+
+  it('generates an OpenSSH-format ed25519 build key', () => {
+    const key = generateBuildKey('build-42');
+    expect(key.publicKey).toMatch(/^ssh-ed25519 [A-Za-z0-9+/=]+ build-42$/);
+    expect(key.privateKey).toContain('BEGIN OPENSSH PRIVATE KEY');
+  });
+
+  it('waits with backoff until sshd accepts the build key, and returns its host key fingerprint', async () => {
+    const key = generateBuildKey();
+    const port = await freePort();
+    setTimeout(() => {
+      void startSshd(port, key.publicKey).then((started) => {
+        server = started;
+      });
+    }, 1500);
+    const ready = await waitForSsh({ host: '127.0.0.1', port, username: 'root', privateKey: key.privateKey, deadlineMs: 20_000 });
+    const parsed = utils.parseKey(hostKey.public);
+    if (parsed instanceof Error) throw parsed;
+    const expected = `SHA256:${createHash('sha256').update(parsed.getPublicSSH()).digest('base64').replace(/=+$/, '')}`;
+    expect(ready.hostKeySha256).toBe(expected);
+    expect(fingerprintSha256(parsed.getPublicSSH())).toBe(expected);
+    expect(ready.attempts).toBeGreaterThan(1);
+  });
+
+  it('gives up at the deadline with TNB400 when the key is never accepted', async () => {
+    const port = await freePort();
+    server = await startSshd(port, generateBuildKey().publicKey);
+    await expect(
+      waitForSsh({ host: '127.0.0.1', port, username: 'root', privateKey: generateBuildKey().privateKey, deadlineMs: 2000 }),
+    ).rejects.toMatchObject({ code: 'TNB400', details: [expect.stringMatching(/attempts; last error: All configured authentication methods failed/)] });
+  });
+
+  it('stops waiting at once when QEMU has exited', async () => {
+    const port = await freePort();
+    await expect(
+      waitForSsh({ host: '127.0.0.1', port, username: 'root', privateKey: generateBuildKey().privateKey, stopped: () => 'QEMU exited' }),
+    ).rejects.toMatchObject({ code: 'TNB400', message: 'SSH never came up: QEMU exited' });
+  });
+});
