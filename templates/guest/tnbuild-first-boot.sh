@@ -1,0 +1,165 @@
+#!/bin/sh
+# tnbuild first boot: gives a clone its own identity from the `cidata` seed tnbuild attached to it: hostname,
+# SSH host key (made on the host, so `tnbuild vm ssh` pins it), the login user's authorized key, the ULA address
+# of the second NIC, and the recipe's vm.firstBoot commands. Installed into every template before sealing; runs
+# early at every boot, before networking and sshd, and applies a seed once per instance-id. Without a seed it only
+# makes sure SSH host keys exist. Needs nothing but POSIX sh, blkid, mount (busybox or util-linux) and ssh-keygen;
+# cloud-init is not involved.
+#
+# Seed layout (an ISO 9660 volume labelled cidata, NoCloud style):
+#   meta-data                 instance-id: ID / local-hostname: NAME
+#   tnbuild/hostname          the hostname
+#   tnbuild/ssh/ssh_host_*    host key pairs (private 0600 once installed)
+#   tnbuild/user              login user; tnbuild/authorized_keys its keys
+#   tnbuild/network/interface the second NIC's name; tnbuild/network/stanza its /etc/network/interfaces stanza
+#   tnbuild/first-boot.sh     the recipe's vm.firstBoot commands
+# TNBUILD_ROOT and TNBUILD_SEED_DIR exist for tnbuild's tests (a directory tree, an unpacked seed).
+set -u
+R=${TNBUILD_ROOT:-}
+STATE="$R/var/lib/tnbuild"
+LOG="$R/var/log/tnbuild-first-boot.log"
+SEED=${TNBUILD_SEED_DIR:-}
+MOUNTED=
+
+say() {
+	printf 'tnbuild-first-boot: %s\n' "$*"
+	printf '%s %s\n' "$(date +%FT%T 2>/dev/null)" "$*" >>"$LOG" 2>/dev/null
+}
+
+ensure_host_keys() {
+	for key in "$R"/etc/ssh/ssh_host_*_key; do
+		[ -e "$key" ] && return 0
+	done
+	say 'no SSH host keys: generating them'
+	if [ -n "$R" ]; then ssh-keygen -A -f "$R"; else ssh-keygen -A; fi
+}
+
+cleanup() {
+	if [ -n "$MOUNTED" ]; then
+		umount "$MOUNTED" 2>/dev/null
+		rmdir "$MOUNTED" 2>/dev/null
+	fi
+	ensure_host_keys
+}
+trap cleanup EXIT
+
+find_seed() {
+	for dev in /dev/vd[a-z] /dev/sr[0-9] /dev/sd[a-z]; do
+		[ -b "$dev" ] || continue
+		case "$(blkid "$dev" 2>/dev/null)" in
+		*'LABEL="cidata"'* | *'LABEL="CIDATA"'*) echo "$dev" && return 0 ;;
+		esac
+	done
+	return 1
+}
+
+mkdir -p "$STATE" "$(dirname "$LOG")"
+if [ -z "$SEED" ]; then
+	dev=$(find_seed) || {
+		say 'no cidata seed attached: nothing to apply'
+		exit 0
+	}
+	MOUNTED=$(mktemp -d /run/tnbuild-seed.XXXXXX) || exit 1
+	if ! mount -r "$dev" "$MOUNTED" 2>/dev/null && ! mount -r -t iso9660 "$dev" "$MOUNTED"; then
+		rmdir "$MOUNTED"
+		MOUNTED=
+		say "cannot mount the seed $dev"
+		exit 1
+	fi
+	SEED=$MOUNTED
+fi
+
+iid=$(sed -n 's/^instance-id: *//p' "$SEED/meta-data" 2>/dev/null)
+if [ -z "$iid" ]; then
+	say 'the seed has no instance-id in meta-data: not applying it'
+	exit 1
+fi
+if [ "$(cat "$STATE/instance-id" 2>/dev/null)" = "$iid" ]; then
+	say "seed $iid already applied"
+	exit 0
+fi
+say "applying seed $iid"
+T="$SEED/tnbuild"
+
+if [ -s "$T/hostname" ]; then
+	name=$(cat "$T/hostname")
+	printf '%s\n' "$name" >"$R/etc/hostname"
+	[ -n "$R" ] || printf '%s\n' "$name" >/proc/sys/kernel/hostname
+	if grep -q '^127\.0\.1\.1[[:space:]]' "$R/etc/hosts" 2>/dev/null; then
+		sed -i "s/^127\.0\.1\.1[[:space:]].*/127.0.1.1 $name/" "$R/etc/hosts"
+	else
+		printf '127.0.1.1 %s\n' "$name" >>"$R/etc/hosts"
+	fi
+	say "hostname $name"
+fi
+
+if [ -d "$T/ssh" ]; then
+	rm -f "$R"/etc/ssh/ssh_host_*
+	for key in "$T"/ssh/ssh_host_*_key; do
+		[ -f "$key" ] || continue
+		base=${key##*/}
+		cp "$key" "$R/etc/ssh/$base" && chmod 600 "$R/etc/ssh/$base"
+		cp "$key.pub" "$R/etc/ssh/$base.pub" && chmod 644 "$R/etc/ssh/$base.pub"
+		say "SSH host key $base"
+	done
+fi
+
+user=$(cat "$T/user" 2>/dev/null)
+if [ -n "$user" ]; then
+	if ! grep -q "^$user:" "$R/etc/passwd"; then
+		say "creating user $user"
+		if command -v useradd >/dev/null 2>&1; then
+			useradd ${R:+-R "$R"} -m -s /bin/sh "$user"
+		else
+			adduser -D -s /bin/sh "$user"
+		fi
+	fi
+	# A password of "!" locks the account for sshd without PAM (Alpine) even for key logins; "*" only means
+	# "no password".
+	if [ -f "$R/etc/shadow" ]; then
+		sed -i "s/^$user:!*:/$user:*:/" "$R/etc/shadow"
+	fi
+	entry=$(grep "^$user:" "$R/etc/passwd")
+	uid=$(echo "$entry" | cut -d: -f3)
+	gid=$(echo "$entry" | cut -d: -f4)
+	home=$(echo "$entry" | cut -d: -f6)
+	if [ -n "$home" ] && [ -s "$T/authorized_keys" ]; then
+		mkdir -p "$R$home/.ssh"
+		touch "$R$home/.ssh/authorized_keys"
+		while IFS= read -r line; do
+			[ -n "$line" ] || continue
+			grep -qxF "$line" "$R$home/.ssh/authorized_keys" || printf '%s\n' "$line" >>"$R$home/.ssh/authorized_keys"
+		done <"$T/authorized_keys"
+		chmod 700 "$R$home/.ssh"
+		chmod 600 "$R$home/.ssh/authorized_keys"
+		chown "$uid:$gid" "$R$home" "$R$home/.ssh" "$R$home/.ssh/authorized_keys"
+		say "authorized key(s) for $user"
+	fi
+fi
+
+iface=$(cat "$T/network/interface" 2>/dev/null)
+if [ -n "$iface" ] && [ -s "$T/network/stanza" ]; then
+	f="$R/etc/network/interfaces"
+	touch "$f"
+	# Drop any earlier stanza for this interface (the template's, or an older seed's), then append this one.
+	awk -v ifc="$iface" '
+		/^(auto|allow-hotplug|iface)[ \t]/ { skip = ($2 == ifc); if (skip) next }
+		/^[^ \t#]/ { skip = 0 }
+		!skip { print }
+	' "$f" >"$f.tnbuild" && cat "$f.tnbuild" >"$f"
+	rm -f "$f.tnbuild"
+	cat "$T/network/stanza" >>"$f"
+	say "network: $(sed -n 's/^[[:space:]]*address[[:space:]]*//p' "$T/network/stanza" | head -n 1) on $iface"
+fi
+
+if [ -s "$T/first-boot.sh" ]; then
+	say "running the recipe's vm.firstBoot commands (output in $LOG)"
+	if (cd / && sh -e "$T/first-boot.sh") >>"$LOG" 2>&1; then
+		say 'vm.firstBoot done'
+	else
+		say "vm.firstBoot failed (exit $?); see $LOG"
+	fi
+fi
+
+printf '%s\n' "$iid" >"$STATE/instance-id"
+say "seed $iid applied"

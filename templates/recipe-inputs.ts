@@ -1,0 +1,47 @@
+import type { LocalFile, ResolvedArtifact, ResolvedRecipe } from '../dsl/resolved-recipe.ts';
+import type { Arch } from '../dsl/schema.ts';
+import type { TemplateInput } from './template-manifest.ts';
+
+function describeInput(
+  name: string,
+  input: LocalFile | ResolvedArtifact,
+  arch: Arch,
+): TemplateInput | undefined {
+  if ('sha256' in input) return { name, sha256: input.sha256 };
+  const url = input.url[arch];
+  if (url === undefined) return undefined;
+  const checksum = input.checksum[arch];
+  const pinned =
+    checksum === undefined
+      ? undefined
+      : 'value' in checksum
+        ? `${checksum.algorithm}:${checksum.value}`
+        : checksum.file;
+  return { name, url, ...(pinned !== undefined && { checksum: pinned }) };
+}
+
+/**
+ * What a recipe's template was built from, each with what pins it, for the manifest: the ISO and installer files,
+ * then every file, template and download a step uses. Only this recipe's own inputs; the parent's are in the
+ * parent's manifest (`parentKey`).
+ */
+export function recipeInputs(recipe: ResolvedRecipe, arch: Arch): TemplateInput[] {
+  const inputs: (TemplateInput | undefined)[] = [];
+  if (recipe.source.type === 'iso') {
+    inputs.push(describeInput('iso', recipe.source.iso, arch));
+    const installer = recipe.source.installer;
+    if (installer.type === 'script') {
+      inputs.push(describeInput('installer answer', installer.answer, arch));
+      for (const [name, file] of Object.entries(installer.files))
+        inputs.push(describeInput(`installer file ${name}`, file, arch));
+    }
+  }
+  for (const step of recipe.steps) {
+    if (step.type === 'file' && step.source)
+      inputs.push(describeInput(`${step.field} ${step.path}`, step.source, arch));
+    if (step.type === 'template') inputs.push(describeInput(`${step.field} ${step.path}`, step.source, arch));
+    if (step.type === 'download')
+      inputs.push(describeInput(`${step.field} ${step.dest}`, step.artifact, arch));
+  }
+  return inputs.filter((input): input is TemplateInput => input !== undefined);
+}
