@@ -25,7 +25,7 @@ interface PartMeta {
   readonly lastModified?: string;
 }
 
-const userAgent = 'tnbuild (+https://github.com/trustnet)';
+const userAgent = 'tnbuild';
 
 /**
  * One attempt to bring the part file to the full download. An existing part is continued with `Range` (and
