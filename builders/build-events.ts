@@ -20,7 +20,13 @@ export function createStageTracker(listener: StageListener = () => {}) {
   let current: { stage: BuildStage; started: number } | undefined;
   const emit = (stage: BuildStage, status: StageEvent['status'], started: number, detail?: string): void => {
     const now = Date.now();
-    listener({ stage, status, elapsedMs: now - started, totalMs: now - buildStart, ...(detail ? { detail } : {}) });
+    listener({
+      stage,
+      status,
+      elapsedMs: now - started,
+      totalMs: now - buildStart,
+      ...(detail ? { detail } : {}),
+    });
   };
   return {
     start(stage: BuildStage, detail?: string): void {

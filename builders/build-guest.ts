@@ -10,12 +10,21 @@ import { generateBuildKey } from './build-key.ts';
 import { runConsoleSteps } from './console-steps.ts';
 import type { InstallDriver, InstallPlan } from './drivers/install-driver.ts';
 import { execaQemuLauncher } from './execa-qemu-process.ts';
-import { pickForwardPorts } from './free-port.ts';
 import { explainBuildFailure } from './explain-build-failure.ts';
+import { pickForwardPorts } from './free-port.ts';
 import type { HostLookup } from './host-lookup.ts';
 import { requireHostTools } from './host-tools.ts';
-import { startHttpServer, type HttpServer } from './http-server.ts';
-import type { Accel, AccelChoice, Arch, Firmware, MachineSpec, McastNetdev, PortForward } from './machine-spec.ts';
+import { type HttpServer, startHttpServer } from './http-server.ts';
+import type {
+  Accel,
+  AccelChoice,
+  Arch,
+  Firmware,
+  MachineSpec,
+  McastNetdev,
+  PortForward,
+} from './machine-spec.ts';
+import { planDiskMachine, planInstallMachine } from './plan-machine.ts';
 import { createQemuImg } from './qemu-img.ts';
 import type { QemuExit, QemuLauncher, QemuProcess } from './qemu-process.ts';
 import { resolveAccel } from './resolve-accel.ts';
@@ -97,7 +106,9 @@ async function prepareScratch(options: BuildGuestOptions): Promise<Scratch> {
 
 async function removeScratch(scratch: Scratch): Promise<void> {
   if (scratch.created) await rm(scratch.dir, { recursive: true, force: true });
-  else for (const name of ['disk.qcow2', 'serial.sock', 'qmp.sock', 'efivars.fd']) await rm(join(scratch.dir, name), { force: true });
+  else
+    for (const name of ['disk.qcow2', 'serial.sock', 'qmp.sock', 'efivars.fd'])
+      await rm(join(scratch.dir, name), { force: true });
 }
 
 async function firmwareFor(firmware: Firmware, dir: string): Promise<Firmware> {
@@ -119,7 +130,10 @@ async function requireIso(iso: string): Promise<void> {
 function checkDiskSize(plan: InstallPlan, diskBytes: number, driver: string): void {
   if (plan.minDiskBytes === undefined || plan.minDiskBytes <= diskBytes) return;
   const mib = (bytes: number): string => `${Math.ceil(bytes / 1024 ** 2)} MiB`;
-  throw new TnbuildError('TNB307', `the ${driver} install needs at least ${mib(plan.minDiskBytes)} but the disk has ${mib(diskBytes)}`);
+  throw new TnbuildError(
+    'TNB307',
+    `the ${driver} install needs at least ${mib(plan.minDiskBytes)} but the disk has ${mib(diskBytes)}`,
+  );
 }
 
 /**
@@ -160,25 +174,31 @@ export async function buildGuest(options: BuildGuestOptions): Promise<GuestHandl
     });
     checkDiskSize(plan, options.diskBytes, options.driver.name);
     http.serve(plan.files);
-    await createQemuImg(options.runner ?? execaCommandRunner, tools.qemuImg).create(diskPath, options.diskBytes);
-    const { ports, moved } = await pickForwardPorts([{ name: 'ssh', host: options.sshPort ?? 0, guest: 22 }, ...(options.ports ?? [])]);
+    await createQemuImg(options.runner ?? execaCommandRunner, tools.qemuImg).create(
+      diskPath,
+      options.diskBytes,
+    );
+    const { ports, moved } = await pickForwardPorts([
+      { name: 'ssh', host: options.sshPort ?? 0, guest: 22 },
+      ...(options.ports ?? []),
+    ]);
     for (const port of moved) logger.warn(`host port ${port.from} is taken; using ${port.to} instead`);
-    const spec: MachineSpec = {
-      arch: options.arch,
-      cpus: options.cpus ?? 2,
-      memoryMiB: options.memoryMiB ?? 2048,
-      disk: diskPath,
-      cdrom: resolve(options.iso),
-      ...(plan.kernelBoot === undefined ? {} : { kernelBoot: plan.kernelBoot }),
-      firmware: await firmwareFor(tools.firmware, scratch.dir),
-      accel,
-      ports,
-      ...(options.extraNetdevs === undefined ? {} : { extraNetdevs: options.extraNetdevs }),
-      serialSocket: join(scratch.dir, 'serial.sock'),
-      serialLog: serialLogPath,
-      qmpSocket: join(scratch.dir, 'qmp.sock'),
-      noReboot: plan.afterInstall === 'restart-from-disk',
-    };
+    const spec = planInstallMachine(
+      {
+        arch: options.arch,
+        accel,
+        firmware: await firmwareFor(tools.firmware, scratch.dir),
+        cpus: options.cpus ?? 2,
+        memoryMiB: options.memoryMiB ?? 2048,
+        iso: resolve(options.iso),
+        disk: diskPath,
+        scratchDir: scratch.dir,
+        serialLog: serialLogPath,
+        ports,
+        ...(options.extraNetdevs === undefined ? {} : { extraNetdevs: options.extraNetdevs }),
+      },
+      plan,
+    );
     const start = async (machine: MachineSpec): Promise<QemuProcess> => {
       qemu = await launcher.start(machine, { binary: tools.qemuSystem, signal, logger });
       return qemu;
@@ -197,10 +217,10 @@ export async function buildGuest(options: BuildGuestOptions): Promise<GuestHandl
     stages.start('reboot', plan.afterInstall);
     if (plan.afterInstall === 'restart-from-disk') {
       const timer = new Promise<'timeout'>((done) => setTimeout(() => done('timeout'), 120_000).unref());
-      if ((await Promise.race([running.exited, timer])) === 'timeout') await running.shutdown({ deadlineMs: 30_000 });
+      if ((await Promise.race([running.exited, timer])) === 'timeout')
+        await running.shutdown({ deadlineMs: 30_000 });
       running.console.close();
-      const { cdrom: _cdrom, kernelBoot: _kernel, ...fromDisk } = spec;
-      running = await start({ ...fromDisk, noReboot: false });
+      running = await start(planDiskMachine(spec));
     }
     await runConsoleSteps(running.console, plan.rebootSteps ?? [], { signal });
     stages.done();
@@ -220,7 +240,14 @@ export async function buildGuest(options: BuildGuestOptions): Promise<GuestHandl
     stages.done(ready.hostKeySha256);
     const guest = running;
     return {
-      ssh: { host: '127.0.0.1', port: sshPort, username: plan.username, privateKey: key.privateKey, publicKey: key.publicKey, hostKeySha256: ready.hostKeySha256 },
+      ssh: {
+        host: '127.0.0.1',
+        port: sshPort,
+        username: plan.username,
+        privateKey: key.privateKey,
+        publicKey: key.publicKey,
+        hostKeySha256: ready.hostKeySha256,
+      },
       ports,
       accel,
       serialLogPath,

@@ -39,7 +39,13 @@ function diskArgs(spec: MachineSpec): string[] {
     // SeaBIOS: no bootindex, so `-boot once=d` boots the CD first and the disk after the guest reboots.
     const args = ['-drive', disk, '-device', 'virtio-blk-pci,drive=disk0'];
     if (spec.cdrom === undefined) return args;
-    return [...args, '-drive', `file=${escapeOptionValue(spec.cdrom)},if=ide,index=0,media=cdrom,readonly=on`, '-boot', 'once=d'];
+    return [
+      ...args,
+      '-drive',
+      `file=${escapeOptionValue(spec.cdrom)},if=ide,index=0,media=cdrom,readonly=on`,
+      '-boot',
+      'once=d',
+    ];
   }
   // UEFI on virt: explicit boot order; virt has no IDE, so the CD sits on virtio-scsi.
   const args = ['-drive', disk, '-device', 'virtio-blk-pci,drive=disk0,bootindex=1'];

@@ -1,5 +1,5 @@
-import { type SerialConsole, sleepFor } from './serial-console.ts';
 import { TnbuildError } from '../errors/index.ts';
+import { type SerialConsole, sleepFor } from './serial-console.ts';
 
 /** Wait until the console shows `expect` (text after the previous match), or fail after `timeoutMs`. */
 export interface ExpectStep {
@@ -31,12 +31,18 @@ export async function runConsoleSteps(
 ): Promise<void> {
   for (const step of steps) {
     if ('expect' in step) {
-      await console.expect(step.expect, { timeoutMs: step.timeoutMs, failOn: step.failOn, signal: options.signal });
+      await console.expect(step.expect, {
+        timeoutMs: step.timeoutMs,
+        failOn: step.failOn,
+        signal: options.signal,
+      });
     } else if ('send' in step) {
       await console.send(step.send, { perCharDelayMs: step.perCharDelayMs, signal: options.signal });
     } else {
       await sleepFor(step.sleepMs, options.signal).catch((reason: unknown) => {
-        throw reason instanceof TnbuildError ? reason : new TnbuildError('TNB306', 'the build was interrupted', { cause: reason });
+        throw reason instanceof TnbuildError
+          ? reason
+          : new TnbuildError('TNB306', 'the build was interrupted', { cause: reason });
       });
     }
   }
@@ -49,7 +55,8 @@ export function describeConsoleSteps(steps: readonly ConsoleStep[]): string[] {
       const failOn = step.failOn?.length ? ` fail on ${step.failOn.map(String).join(', ')}` : '';
       return `expect ${typeof step.expect === 'string' ? JSON.stringify(step.expect) : String(step.expect)} within ${step.timeoutMs / 1000}s${failOn}`;
     }
-    if ('send' in step) return `send ${JSON.stringify(step.send)}${step.perCharDelayMs ? ` (${step.perCharDelayMs} ms/char)` : ''}`;
+    if ('send' in step)
+      return `send ${JSON.stringify(step.send)}${step.perCharDelayMs ? ` (${step.perCharDelayMs} ms/char)` : ''}`;
     return `sleep ${step.sleepMs} ms`;
   });
 }

@@ -12,7 +12,12 @@ function tailOf(text: string): string {
 export const execaAccelProbe: AccelProbe = {
   async probe(binary, args, timeoutMs): Promise<AccelProbeResult> {
     const started = Date.now();
-    const child = execa(binary, args, { reject: false, stdin: 'ignore', buffer: true, forceKillAfterDelay: 1000 });
+    const child = execa(binary, args, {
+      reject: false,
+      stdin: 'ignore',
+      buffer: true,
+      forceKillAfterDelay: 1000,
+    });
     let stdout = '';
     const spoke = new Promise<boolean>((resolve) => {
       child.stdout?.on('data', (chunk: Buffer) => {

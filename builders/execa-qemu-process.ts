@@ -3,8 +3,8 @@ import { TnbuildError } from '../errors/index.ts';
 import { silentLogger } from '../host/command-runner.ts';
 import { buildQemuArgs } from './build-qemu-args.ts';
 import type { MachineSpec } from './machine-spec.ts';
-import { QmpClient } from './qmp-client.ts';
 import type { QemuExit, QemuLauncher, QemuProcess, StartQemuOptions } from './qemu-process.ts';
+import { QmpClient } from './qmp-client.ts';
 import { connectSerialConsole, type SerialConsole } from './serial-console.ts';
 
 function waitAtMost<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
@@ -86,7 +86,8 @@ export const execaQemuLauncher: QemuLauncher = {
     const logger = options.logger ?? silentLogger;
     const args = buildQemuArgs(spec);
     logger.debug(`starting ${options.binary} ${args.join(' ')}`);
-    if (options.signal?.aborted) throw new TnbuildError('TNB306', 'the build was interrupted before QEMU started');
+    if (options.signal?.aborted)
+      throw new TnbuildError('TNB306', 'the build was interrupted before QEMU started');
     const child = execa(options.binary, args, QEMU_OPTIONS);
     const qemu = new ExecaQemuProcess(child, spec.qmpSocket);
     const onAbort = (): void => void qemu.kill();
@@ -101,7 +102,9 @@ export const execaQemuLauncher: QemuLauncher = {
       await qemu.kill();
       const exit = await qemu.exited;
       if (qemu.spawnError !== undefined) {
-        throw new TnbuildError('TNB300', `${options.binary} could not be started: ${qemu.spawnError}`, { cause: error });
+        throw new TnbuildError('TNB300', `${options.binary} could not be started: ${qemu.spawnError}`, {
+          cause: error,
+        });
       }
       if (error instanceof TnbuildError && error.code === 'TNB306') throw error;
       throw new TnbuildError('TNB302', `QEMU failed to start (${exit.signal ?? `exit ${exit.exitCode}`})`, {

@@ -9,7 +9,11 @@ export const aarch64FirmwareCandidates: readonly Firmware[] = [
   { type: 'uefi', code: '/usr/share/qemu-efi-aarch64/QEMU_EFI.fd' },
   { type: 'uefi', code: '/usr/share/edk2/aarch64/QEMU_EFI.fd' },
   { type: 'uefi', code: '/usr/share/AAVMF/AAVMF_CODE.fd', vars: '/usr/share/AAVMF/AAVMF_VARS.fd' },
-  { type: 'uefi', code: '/usr/share/edk2/aarch64/QEMU_CODE.fd', vars: '/usr/share/edk2/aarch64/QEMU_VARS.fd' },
+  {
+    type: 'uefi',
+    code: '/usr/share/edk2/aarch64/QEMU_CODE.fd',
+    vars: '/usr/share/edk2/aarch64/QEMU_VARS.fd',
+  },
   { type: 'uefi', code: '/opt/homebrew/share/qemu/edk2-aarch64-code.fd' },
   { type: 'uefi', code: '/usr/local/share/qemu/edk2-aarch64-code.fd' },
 ];
@@ -40,20 +44,35 @@ async function findFirmware(lookup: HostLookup): Promise<Firmware | undefined> {
 }
 
 /** Structured results for `tnbuild doctor`: every tool a build for `arch` needs, found or not. */
-export async function checkHostTools(arch: Arch, lookup: HostLookup = nodeHostLookup): Promise<HostToolCheck[]> {
+export async function checkHostTools(
+  arch: Arch,
+  lookup: HostLookup = nodeHostLookup,
+): Promise<HostToolCheck[]> {
   const checks: HostToolCheck[] = [];
   for (const [name, tool] of [
     [qemuBinaryFor(arch), 'qemu-system'],
     ['qemu-img', 'qemu-img'],
   ] as const) {
     const path = await lookup.findExecutable(name);
-    checks.push({ name, kind: 'binary', found: path !== undefined, path, install: installHintsFor(tool, arch) });
+    checks.push({
+      name,
+      kind: 'binary',
+      found: path !== undefined,
+      path,
+      install: installHintsFor(tool, arch),
+    });
   }
   if (arch === 'aarch64') {
     const firmware = await findFirmware(lookup);
     const path = firmware?.type === 'uefi' ? firmware.code : undefined;
     const install = installHintsFor('firmware', arch);
-    checks.push({ name: 'aarch64 UEFI firmware', kind: 'firmware', found: path !== undefined, path, install });
+    checks.push({
+      name: 'aarch64 UEFI firmware',
+      kind: 'firmware',
+      found: path !== undefined,
+      path,
+      install,
+    });
   }
   return checks;
 }
@@ -66,7 +85,9 @@ export async function requireHostTools(arch: Arch, lookup: HostLookup = nodeHost
     const code = missing.kind === 'firmware' ? 'TNB301' : 'TNB300';
     const looked =
       missing.kind === 'firmware'
-        ? aarch64FirmwareCandidates.map((candidate) => (candidate.type === 'uefi' ? `looked for ${candidate.code}` : ''))
+        ? aarch64FirmwareCandidates.map((candidate) =>
+            candidate.type === 'uefi' ? `looked for ${candidate.code}` : '',
+          )
         : [`looked on PATH for ${missing.name}`];
     throw new TnbuildError(code, `${missing.name} is not installed; a ${arch} build needs it`, {
       details: [...looked, 'install it with:', ...formatInstallHints(missing.install)],
@@ -74,6 +95,7 @@ export async function requireHostTools(arch: Arch, lookup: HostLookup = nodeHost
     });
   }
   const pathOf = (name: string): string => checks.find((check) => check.name === name)?.path ?? name;
-  const firmware: Firmware = arch === 'aarch64' ? ((await findFirmware(lookup)) as Firmware) : { type: 'bios' };
+  const firmware: Firmware =
+    arch === 'aarch64' ? ((await findFirmware(lookup)) as Firmware) : { type: 'bios' };
   return { qemuSystem: pathOf(qemuBinaryFor(arch)), qemuImg: pathOf('qemu-img'), firmware };
 }

@@ -3,7 +3,7 @@ import { stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, normalize, sep } from 'node:path';
-import { silentLogger, type Logger } from '../host/command-runner.ts';
+import { type Logger, silentLogger } from '../host/command-runner.ts';
 
 /** One served file: inline content (an answer file) or a file on disk (a rootfs tarball, streamed). */
 export type HttpFile = { readonly content: string | Buffer } | { readonly path: string };
@@ -51,7 +51,11 @@ async function resolveFile(urlPath: string, files: Map<string, HttpFile>, direct
   return info?.isFile() ? { path } : undefined;
 }
 
-async function respond(request: IncomingMessage, response: ServerResponse, file: HttpFile | undefined): Promise<number> {
+async function respond(
+  request: IncomingMessage,
+  response: ServerResponse,
+  file: HttpFile | undefined,
+): Promise<number> {
   if (request.method !== 'GET' && request.method !== 'HEAD') {
     response.writeHead(405).end();
     return 0;

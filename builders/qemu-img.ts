@@ -32,7 +32,9 @@ export function createQemuImg(runner: CommandRunner, binary = 'qemu-img'): QemuI
         format: String(parsed.format),
         virtualSize: Number(parsed['virtual-size']),
         actualSize: Number(parsed['actual-size']),
-        ...(typeof parsed['backing-filename'] === 'string' ? { backingFile: parsed['backing-filename'] } : {}),
+        ...(typeof parsed['backing-filename'] === 'string'
+          ? { backingFile: parsed['backing-filename'] }
+          : {}),
       };
     },
     async convert(from, to, options = {}) {

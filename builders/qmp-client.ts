@@ -28,7 +28,8 @@ export class QmpClient {
     });
     socket.on('close', () => {
       this.closed = true;
-      for (const waiter of this.pending.splice(0)) waiter({ error: { class: 'Closed', desc: 'QMP socket closed' } });
+      for (const waiter of this.pending.splice(0))
+        waiter({ error: { class: 'Closed', desc: 'QMP socket closed' } });
     });
     socket.on('error', () => {});
   }
@@ -52,7 +53,8 @@ export class QmpClient {
         await client.execute('qmp_capabilities');
         return client;
       } catch (error) {
-        if (Date.now() > deadline) throw new TnbuildError('TNB302', `could not reach QEMU's QMP socket at ${path}`, { cause: error });
+        if (Date.now() > deadline)
+          throw new TnbuildError('TNB302', `could not reach QEMU's QMP socket at ${path}`, { cause: error });
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
     }
@@ -65,7 +67,9 @@ export class QmpClient {
         if (reply.error) reject(new TnbuildError('TNB302', `QMP ${command} failed: ${reply.error.desc}`));
         else resolve(reply.return);
       });
-      this.socket.write(`${JSON.stringify(args === undefined ? { execute: command } : { execute: command, arguments: args })}\n`);
+      this.socket.write(
+        `${JSON.stringify(args === undefined ? { execute: command } : { execute: command, arguments: args })}\n`,
+      );
     });
   }
 

@@ -1,6 +1,6 @@
 import { access, constants } from 'node:fs/promises';
 import { TnbuildError } from '../errors/index.ts';
-import { silentLogger, type Logger } from '../host/command-runner.ts';
+import { type Logger, silentLogger } from '../host/command-runner.ts';
 import type { AccelProbe } from './accel-probe.ts';
 import { cpuModelFor } from './build-qemu-args.ts';
 import { execaAccelProbe } from './execa-accel-probe.ts';
@@ -91,8 +91,10 @@ async function resolveUncached(options: ResolveAccelOptions): Promise<ResolvedAc
     throw new TnbuildError('TNB305', `--accel ${options.choice} was asked for but is unusable: ${proven}`);
   }
   const platform = options.platform ?? process.platform;
-  const candidate: Accel | undefined = platform === 'linux' ? 'kvm' : platform === 'darwin' ? 'hvf' : undefined;
-  if (candidate === undefined) return { accel: 'tcg', fallbackReason: `no hypervisor tnbuild knows on ${platform}` };
+  const candidate: Accel | undefined =
+    platform === 'linux' ? 'kvm' : platform === 'darwin' ? 'hvf' : undefined;
+  if (candidate === undefined)
+    return { accel: 'tcg', fallbackReason: `no hypervisor tnbuild knows on ${platform}` };
   const proven = await proveAccel(candidate, options);
   if (typeof proven !== 'string') return proven;
   logger.warn(`${proven}; using TCG (slower emulation)`);
@@ -101,7 +103,13 @@ async function resolveUncached(options: ResolveAccelOptions): Promise<ResolvedAc
 
 /** Picks the accelerator; `auto` proves KVM/HVF by booting firmware and falls back to TCG. Cached per process. */
 export function resolveAccel(options: ResolveAccelOptions): Promise<ResolvedAccel> {
-  const key = [options.arch, options.choice, options.qemuSystem, options.kvmDevice ?? '', options.platform ?? ''].join('|');
+  const key = [
+    options.arch,
+    options.choice,
+    options.qemuSystem,
+    options.kvmDevice ?? '',
+    options.platform ?? '',
+  ].join('|');
   const cached = cache.get(key);
   if (cached !== undefined) return cached;
   const pending = resolveUncached(options);

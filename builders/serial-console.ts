@@ -101,28 +101,17 @@ export class SerialConsole {
       const check = (): void => {
         const pending = this.text.slice(this.cursor);
         const failure = failOn.find((bad) => bad.test(pending));
+        const found =
+          typeof pattern === 'string' ? matchString(pending, pattern) : matchRegExp(pending, pattern);
         if (failure !== undefined) {
-          return finish(() =>
-            reject(
-              new TnbuildError('TNB308', `the installer reported a failure (console matched ${describePattern(failure)})`, {
-                details: this.errorDetails(),
-              }),
-            ),
-          );
-        }
-        const found = typeof pattern === 'string' ? matchString(pending, pattern) : matchRegExp(pending, pattern);
-        if (found !== undefined) {
+          const message = `the installer reported a failure (console matched ${describePattern(failure)})`;
+          finish(() => reject(new TnbuildError('TNB308', message, { details: this.errorDetails() })));
+        } else if (found !== undefined) {
           this.cursor += found.end;
-          return finish(() => resolve(found.text));
-        }
-        if (this.closed) {
-          return finish(() =>
-            reject(
-              new TnbuildError('TNB302', `QEMU stopped while waiting for ${describePattern(pattern)} on the console`, {
-                details: this.errorDetails(),
-              }),
-            ),
-          );
+          finish(() => resolve(found.text));
+        } else if (this.closed) {
+          const message = `QEMU stopped while waiting for ${describePattern(pattern)} on the console`;
+          finish(() => reject(new TnbuildError('TNB302', message, { details: this.errorDetails() })));
         }
       };
       const onAbort = (): void => finish(() => reject(interruptedError(signal?.reason)));
@@ -160,9 +149,15 @@ export class SerialConsole {
 
   private write(text: string): Promise<void> {
     if (this.closed) {
-      return Promise.reject(new TnbuildError('TNB302', 'QEMU stopped while the builder was typing on the console', { details: this.errorDetails() }));
+      return Promise.reject(
+        new TnbuildError('TNB302', 'QEMU stopped while the builder was typing on the console', {
+          details: this.errorDetails(),
+        }),
+      );
     }
-    return new Promise((resolve, reject) => this.socket.write(text, 'latin1', (error) => (error ? reject(error) : resolve())));
+    return new Promise((resolve, reject) =>
+      this.socket.write(text, 'latin1', (error) => (error ? reject(error) : resolve())),
+    );
   }
 
   close(): void {
@@ -197,9 +192,14 @@ export async function connectSerialConsole(
       });
       return new SerialConsole(socket, logPath);
     } catch (error) {
-      if (options.stopped?.()) throw new TnbuildError('TNB302', 'QEMU stopped before its serial console was reachable', { cause: error });
+      if (options.stopped?.())
+        throw new TnbuildError('TNB302', 'QEMU stopped before its serial console was reachable', {
+          cause: error,
+        });
       if (Date.now() > deadline) {
-        throw new TnbuildError('TNB302', `could not connect to QEMU's serial console at ${socketPath}`, { cause: error });
+        throw new TnbuildError('TNB302', `could not connect to QEMU's serial console at ${socketPath}`, {
+          cause: error,
+        });
       }
       await sleep(50, options.signal).catch((reason: unknown) => {
         throw interruptedError(reason);

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Client } from 'ssh2';
 import { TnbuildError } from '../errors/index.ts';
-import { silentLogger, type Logger } from '../host/command-runner.ts';
+import { type Logger, silentLogger } from '../host/command-runner.ts';
 import { sleepFor } from './serial-console.ts';
 
 export interface WaitForSshOptions {
@@ -68,7 +68,8 @@ export async function waitForSsh(options: WaitForSshOptions): Promise<SshReady> 
   let attempts = 0;
   let lastError = 'no attempt';
   for (;;) {
-    if (options.signal?.aborted) throw new TnbuildError('TNB306', 'the build was interrupted while waiting for SSH');
+    if (options.signal?.aborted)
+      throw new TnbuildError('TNB306', 'the build was interrupted while waiting for SSH');
     const stopped = options.stopped?.();
     if (stopped !== undefined) throw new TnbuildError('TNB400', `SSH never came up: ${stopped}`);
     attempts += 1;
@@ -77,12 +78,18 @@ export async function waitForSsh(options: WaitForSshOptions): Promise<SshReady> 
       return { hostKeySha256, attempts, elapsedMs: Date.now() - started };
     } catch (error) {
       lastError = (error as Error).message;
-      logger.debug(`ssh ${options.username}@${options.host}:${options.port} attempt ${attempts}: ${lastError}`);
+      logger.debug(
+        `ssh ${options.username}@${options.host}:${options.port} attempt ${attempts}: ${lastError}`,
+      );
     }
     if (Date.now() + delay > deadline) {
-      throw new TnbuildError('TNB400', `sshd on ${options.host}:${options.port} did not accept the build key within ${Math.round((Date.now() - started) / 1000)} s`, {
-        details: [`${attempts} attempts; last error: ${lastError}`],
-      });
+      throw new TnbuildError(
+        'TNB400',
+        `sshd on ${options.host}:${options.port} did not accept the build key within ${Math.round((Date.now() - started) / 1000)} s`,
+        {
+          details: [`${attempts} attempts; last error: ${lastError}`],
+        },
+      );
     }
     await sleepFor(delay, options.signal).catch(() => undefined);
     delay = Math.min(5000, Math.round(delay * 1.5));

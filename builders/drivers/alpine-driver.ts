@@ -21,7 +21,12 @@ export interface AlpineDriverOptions {
 const ANSWER_PATH = '/answers';
 const SHELL_PROMPT = /~# $/;
 // Messages that mean setup-alpine will not finish by itself.
-const FAILURES = [/ERROR: unable to select packages/, /No space left on device/, /Please retry\./, /setup-disk: .*(failed|error)/i];
+const FAILURES = [
+  /ERROR: unable to select packages/,
+  /No space left on device/,
+  /Please retry\./,
+  /setup-disk: .*(failed|error)/i,
+];
 
 /**
  * The real Alpine install (alpine-virt ISO): x86_64 boots isolinux, whose `boot:` prompt is on the serial console
@@ -62,7 +67,11 @@ export function alpineDriver(options: AlpineDriverOptions = {}): InstallDriver {
       ];
       const afterInstall = context.arch === 'x86_64' ? 'reboot-in-place' : 'restart-from-disk';
       const installSteps: ConsoleStep[] = [
-        { expect: /Installation is complete/, timeoutMs: options.installTimeoutMs ?? 1_800_000, failOn: FAILURES },
+        {
+          expect: /Installation is complete/,
+          timeoutMs: options.installTimeoutMs ?? 1_800_000,
+          failOn: FAILURES,
+        },
         { expect: SHELL_PROMPT, timeoutMs: 60_000 },
         { send: afterInstall === 'reboot-in-place' ? 'reboot\n' : 'poweroff\n' },
       ];

@@ -37,7 +37,9 @@ const ANSWER_PATH = '/answer.sh';
 const defaultTemplate = readFileSync(new URL('./script-answer.sh.hbs', import.meta.url), 'utf8');
 
 const handlebars = Handlebars.create();
-handlebars.registerHelper('shq', (value: unknown) => shellQuote(value === undefined || value === null ? '' : String(value)));
+handlebars.registerHelper('shq', (value: unknown) =>
+  shellQuote(value === undefined || value === null ? '' : String(value)),
+);
 
 /** Renders an answer template with shell-quoting available as `shq`; unknown variables are an error. */
 export function renderAnswerTemplate(template: string, context: Readonly<Record<string, unknown>>): string {

@@ -52,7 +52,11 @@ describe('buildQemuArgs', () => {
     const { cdrom: _cdrom, ...fromDisk } = x86;
     const args = buildQemuArgs({
       ...fromDisk,
-      kernelBoot: { kernel: '/k/vmlinuz', initrd: '/k/initramfs', append: 'console=ttyS0 ip=dhcp ssh_key=http://10.0.2.2:8080/key' },
+      kernelBoot: {
+        kernel: '/k/vmlinuz',
+        initrd: '/k/initramfs',
+        append: 'console=ttyS0 ip=dhcp ssh_key=http://10.0.2.2:8080/key',
+      },
       noReboot: true,
     });
     expect(args).not.toContain('-boot');
@@ -63,7 +67,9 @@ describe('buildQemuArgs', () => {
 
   it('never lets a path with a comma inject QEMU options', () => {
     const args = buildQemuArgs({ ...x86, disk: '/tmp/a,format=raw/disk.qcow2' });
-    expect(args).toContain('file=/tmp/a,,format=raw/disk.qcow2,if=none,id=disk0,format=qcow2,cache=unsafe,discard=unmap');
+    expect(args).toContain(
+      'file=/tmp/a,,format=raw/disk.qcow2,if=none,id=disk0,format=qcow2,cache=unsafe,discard=unmap',
+    );
   });
 
   it('x86_64 under TCG uses -cpu max; under KVM the host CPU', () => {

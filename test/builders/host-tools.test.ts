@@ -18,11 +18,18 @@ async function failure(promise: Promise<unknown>): Promise<TnbuildError> {
 
 describe('host tools', () => {
   it('finds QEMU, qemu-img and the aarch64 firmware', async () => {
-    const lookup = fakeLookup(['qemu-system-aarch64', 'qemu-img'], ['/usr/share/AAVMF/AAVMF_CODE.fd', '/usr/share/AAVMF/AAVMF_VARS.fd']);
+    const lookup = fakeLookup(
+      ['qemu-system-aarch64', 'qemu-img'],
+      ['/usr/share/AAVMF/AAVMF_CODE.fd', '/usr/share/AAVMF/AAVMF_VARS.fd'],
+    );
     await expect(requireHostTools('aarch64', lookup)).resolves.toEqual({
       qemuSystem: '/usr/bin/qemu-system-aarch64',
       qemuImg: '/usr/bin/qemu-img',
-      firmware: { type: 'uefi', code: '/usr/share/AAVMF/AAVMF_CODE.fd', vars: '/usr/share/AAVMF/AAVMF_VARS.fd' },
+      firmware: {
+        type: 'uefi',
+        code: '/usr/share/AAVMF/AAVMF_CODE.fd',
+        vars: '/usr/share/AAVMF/AAVMF_VARS.fd',
+      },
     });
   });
 
@@ -42,7 +49,9 @@ describe('host tools', () => {
   });
 
   it('missing aarch64 firmware is TNB301 naming qemu-efi-aarch64 / edk2-aarch64', async () => {
-    const error = await failure(requireHostTools('aarch64', fakeLookup(['qemu-system-aarch64', 'qemu-img'], [])));
+    const error = await failure(
+      requireHostTools('aarch64', fakeLookup(['qemu-system-aarch64', 'qemu-img'], [])),
+    );
     expect(error.code).toBe('TNB301');
     expect(error.details).toContain('Debian/Ubuntu: sudo apt-get install qemu-efi-aarch64');
     expect(error.details).toContain('Fedora/RHEL:   sudo dnf install edk2-aarch64');
@@ -50,11 +59,19 @@ describe('host tools', () => {
   });
 
   it('checkHostTools returns structured results for `tnbuild doctor`', async () => {
-    const checks = await checkHostTools('aarch64', fakeLookup(['qemu-img'], ['/usr/share/qemu-efi-aarch64/QEMU_EFI.fd']));
+    const checks = await checkHostTools(
+      'aarch64',
+      fakeLookup(['qemu-img'], ['/usr/share/qemu-efi-aarch64/QEMU_EFI.fd']),
+    );
     expect(checks.map(({ name, kind, found, path }) => ({ name, kind, found, path }))).toEqual([
       { name: 'qemu-system-aarch64', kind: 'binary', found: false, path: undefined },
       { name: 'qemu-img', kind: 'binary', found: true, path: '/usr/bin/qemu-img' },
-      { name: 'aarch64 UEFI firmware', kind: 'firmware', found: true, path: '/usr/share/qemu-efi-aarch64/QEMU_EFI.fd' },
+      {
+        name: 'aarch64 UEFI firmware',
+        kind: 'firmware',
+        found: true,
+        path: '/usr/share/qemu-efi-aarch64/QEMU_EFI.fd',
+      },
     ]);
     expect(checks[0]?.install.arch).toBe('sudo pacman -S qemu-system-aarch64');
   });

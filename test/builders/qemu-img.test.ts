@@ -17,7 +17,12 @@ describe('qemu-img', () => {
     const runner: CommandRunner = {
       run: async (file, args) => {
         calls.push([file, ...args]);
-        return { command: file, exitCode: 0, stdout: '{"format":"qcow2","virtual-size":1073741824,"actual-size":200704}', stderr: '' };
+        return {
+          command: file,
+          exitCode: 0,
+          stdout: '{"format":"qcow2","virtual-size":1073741824,"actual-size":200704}',
+          stderr: '',
+        };
       },
     };
     const img = createQemuImg(runner);
@@ -25,10 +30,26 @@ describe('qemu-img', () => {
     await img.create('/b/clone.qcow2', 1024 ** 3, { backingFile: '/t/base.qcow2' });
     await img.resize('/b/disk.qcow2', 2 * 1024 ** 3);
     await img.convert('/b/disk.qcow2', '/out/final.qcow2', { compress: true });
-    await expect(img.info('/b/disk.qcow2')).resolves.toEqual({ format: 'qcow2', virtualSize: 1073741824, actualSize: 200704 });
+    await expect(img.info('/b/disk.qcow2')).resolves.toEqual({
+      format: 'qcow2',
+      virtualSize: 1073741824,
+      actualSize: 200704,
+    });
     expect(calls).toEqual([
       ['qemu-img', 'create', '-q', '-f', 'qcow2', '/b/disk.qcow2', '1073741824'],
-      ['qemu-img', 'create', '-q', '-f', 'qcow2', '-b', '/t/base.qcow2', '-F', 'qcow2', '/b/clone.qcow2', '1073741824'],
+      [
+        'qemu-img',
+        'create',
+        '-q',
+        '-f',
+        'qcow2',
+        '-b',
+        '/t/base.qcow2',
+        '-F',
+        'qcow2',
+        '/b/clone.qcow2',
+        '1073741824',
+      ],
       ['qemu-img', 'resize', '-q', '-f', 'qcow2', '/b/disk.qcow2', '2147483648'],
       ['qemu-img', 'convert', '-O', 'qcow2', '-c', '/b/disk.qcow2', '/out/final.qcow2'],
       ['qemu-img', 'info', '--output=json', '-U', '/b/disk.qcow2'],

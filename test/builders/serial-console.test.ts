@@ -17,7 +17,9 @@ describe('serial console automation', () => {
     serial.guest.write('\x1b[0mWelcome\r\nalpine login: ');
     await expect(later).resolves.toBe('login: ');
     // `boot:` was consumed; it does not match again.
-    await expect(serial.console.expect('boot:', { timeoutMs: 100 })).rejects.toMatchObject({ code: 'TNB303' });
+    await expect(serial.console.expect('boot:', { timeoutMs: 100 })).rejects.toMatchObject({
+      code: 'TNB303',
+    });
   });
 
   it('a timeout is TNB303 with the last console lines (escape codes stripped) and the serial log path', async () => {
@@ -34,9 +36,17 @@ describe('serial console automation', () => {
 
   it('fails at once (TNB308) when the console shows an installer failure', async () => {
     serial = await startFakeSerial();
-    const waiting = serial.console.expect('tnb-install: done', { timeoutMs: 5000, failOn: [/tnb-install: failed during/] });
-    serial.guest.write('tar: write error: No space left on device\ntnb-install: failed during unpack (exit 2)\n');
-    await expect(waiting).rejects.toMatchObject({ code: 'TNB308', details: expect.arrayContaining(['│ tnb-install: failed during unpack (exit 2)']) });
+    const waiting = serial.console.expect('tnb-install: done', {
+      timeoutMs: 5000,
+      failOn: [/tnb-install: failed during/],
+    });
+    serial.guest.write(
+      'tar: write error: No space left on device\ntnb-install: failed during unpack (exit 2)\n',
+    );
+    await expect(waiting).rejects.toMatchObject({
+      code: 'TNB308',
+      details: expect.arrayContaining(['│ tnb-install: failed during unpack (exit 2)']),
+    });
   });
 
   it('QEMU going away (socket closed) ends a wait with TNB302', async () => {
@@ -68,6 +78,11 @@ describe('serial console automation', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(9 * 20 + 50);
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(serial.typed()).toBe('install x\r');
-    expect(describeConsoleSteps(steps)).toEqual(['expect "boot:" within 1s', 'send "install x" (20 ms/char)', 'sleep 50 ms', 'send "\\r"']);
+    expect(describeConsoleSteps(steps)).toEqual([
+      'expect "boot:" within 1s',
+      'send "install x" (20 ms/char)',
+      'sleep 50 ms',
+      'send "\\r"',
+    ]);
   });
 });

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
 import { Server, utils } from 'ssh2';
+import { afterEach, describe, expect, it } from 'vitest';
 import { generateBuildKey } from '../../builders/build-key.ts';
 import { fingerprintSha256, waitForSsh } from '../../builders/wait-for-ssh.ts';
 
@@ -48,7 +48,13 @@ describe('SSH readiness', () => {
         server = started;
       });
     }, 1500);
-    const ready = await waitForSsh({ host: '127.0.0.1', port, username: 'root', privateKey: key.privateKey, deadlineMs: 20_000 });
+    const ready = await waitForSsh({
+      host: '127.0.0.1',
+      port,
+      username: 'root',
+      privateKey: key.privateKey,
+      deadlineMs: 20_000,
+    });
     const parsed = utils.parseKey(hostKey.public);
     if (parsed instanceof Error) throw parsed;
     const expected = `SHA256:${createHash('sha256').update(parsed.getPublicSSH()).digest('base64').replace(/=+$/, '')}`;
@@ -61,14 +67,29 @@ describe('SSH readiness', () => {
     const port = await freePort();
     server = await startSshd(port, generateBuildKey().publicKey);
     await expect(
-      waitForSsh({ host: '127.0.0.1', port, username: 'root', privateKey: generateBuildKey().privateKey, deadlineMs: 2000 }),
-    ).rejects.toMatchObject({ code: 'TNB400', details: [expect.stringMatching(/attempts; last error: All configured authentication methods failed/)] });
+      waitForSsh({
+        host: '127.0.0.1',
+        port,
+        username: 'root',
+        privateKey: generateBuildKey().privateKey,
+        deadlineMs: 2000,
+      }),
+    ).rejects.toMatchObject({
+      code: 'TNB400',
+      details: [expect.stringMatching(/attempts; last error: All configured authentication methods failed/)],
+    });
   });
 
   it('stops waiting at once when QEMU has exited', async () => {
     const port = await freePort();
     await expect(
-      waitForSsh({ host: '127.0.0.1', port, username: 'root', privateKey: generateBuildKey().privateKey, stopped: () => 'QEMU exited' }),
+      waitForSsh({
+        host: '127.0.0.1',
+        port,
+        username: 'root',
+        privateKey: generateBuildKey().privateKey,
+        stopped: () => 'QEMU exited',
+      }),
     ).rejects.toMatchObject({ code: 'TNB400', message: 'SSH never came up: QEMU exited' });
   });
 });

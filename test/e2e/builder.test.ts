@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { buildGuest, type BuildGuestOptions, type StageEvent, scriptDriver } from '../../builders/index.ts';
+import { type BuildGuestOptions, buildGuest, type StageEvent, scriptDriver } from '../../builders/index.ts';
 import type { QemuProcess } from '../../builders/qemu-process.ts';
 import { isTnbuildError, type TnbuildError } from '../../errors/index.ts';
 import { isProcessAlive } from './helpers/process-alive.ts';
@@ -76,7 +76,10 @@ describe('buildGuest on the offline test ISO (TCG)', () => {
       expect(guest.accel).toBe('tcg');
       expect(guest.ssh.port).not.toBe(blockedPort);
       expect(guest.ssh.hostKeySha256).toMatch(/^SHA256:[A-Za-z0-9+/]{43}$/);
-      const result = await sshExec(guest.ssh, 'cat /etc/hostname; cat /root/.ssh/authorized_keys; findmnt -no SOURCE /');
+      const result = await sshExec(
+        guest.ssh,
+        'cat /etc/hostname; cat /root/.ssh/authorized_keys; findmnt -no SOURCE /',
+      );
       expect(result.code).toBe(0);
       const [hostname, authorized, root] = result.stdout.trim().split('\n');
       expect(hostname).toBe('tnb-e2e');
@@ -90,9 +93,13 @@ describe('buildGuest on the offline test ISO (TCG)', () => {
     const serial = await readFile(guest.serialLogPath, 'utf8');
     expect(serial).toContain('tnb-install: done');
     expect(serial).toContain('tnb-e2e login:');
-    const done = events.filter((event) => event.status === 'done').map((event) => `${event.stage} ${(event.elapsedMs / 1000).toFixed(1)} s`);
+    const done = events
+      .filter((event) => event.status === 'done')
+      .map((event) => `${event.stage} ${(event.elapsedMs / 1000).toFixed(1)} s`);
     expect(done.map((line) => line.split(' ')[0])).toEqual(['boot', 'install', 'reboot', 'ssh-ready']);
-    console.info(`e2e install timings: ${done.join(', ')}; ssh ready after ${(sshReadyMs / 1000).toFixed(1)} s`);
+    console.info(
+      `e2e install timings: ${done.join(', ')}; ssh ready after ${(sshReadyMs / 1000).toFixed(1)} s`,
+    );
     await guest.removeScratch();
     expect(existsSync(guest.diskPath)).toBe(false);
   });
@@ -104,7 +111,16 @@ describe('buildGuest on the offline test ISO (TCG)', () => {
     const error = await expectBuildError(
       buildGuest({
         ...options,
-        driver: { name: 'never', plan: () => ({ files: {}, bootSteps: [{ expect: 'a prompt that never comes', timeoutMs: 4000 }], installSteps: [], afterInstall: 'reboot-in-place', username: 'root' }) },
+        driver: {
+          name: 'never',
+          plan: () => ({
+            files: {},
+            bootSteps: [{ expect: 'a prompt that never comes', timeoutMs: 4000 }],
+            installSteps: [],
+            afterInstall: 'reboot-in-place',
+            username: 'root',
+          }),
+        },
         launcher: spyLauncher((qemu) => {
           pid = qemu.pid;
         }),
@@ -124,7 +140,16 @@ describe('buildGuest on the offline test ISO (TCG)', () => {
       buildGuest({
         ...options,
         onError: 'keep',
-        driver: { name: 'never', plan: () => ({ files: {}, bootSteps: [{ expect: 'nothing', timeoutMs: 2000 }], installSteps: [], afterInstall: 'reboot-in-place', username: 'root' }) },
+        driver: {
+          name: 'never',
+          plan: () => ({
+            files: {},
+            bootSteps: [{ expect: 'nothing', timeoutMs: 2000 }],
+            installSteps: [],
+            afterInstall: 'reboot-in-place',
+            username: 'root',
+          }),
+        },
       }),
     );
     expect(error.code).toBe('TNB303');
@@ -165,7 +190,8 @@ describe('buildGuest on the offline test ISO (TCG)', () => {
           qemu = started;
         }),
         onStage: (event) => {
-          if (event.stage === 'install' && event.status === 'start') setTimeout(() => process.kill(qemu?.pid ?? 0, 'SIGKILL'), 3000);
+          if (event.stage === 'install' && event.status === 'start')
+            setTimeout(() => process.kill(qemu?.pid ?? 0, 'SIGKILL'), 3000);
         },
       }),
     );
@@ -184,7 +210,9 @@ describe('buildGuest on the offline test ISO (TCG)', () => {
     expect(early.code).toBe('TNB307');
     expect(early.message).toContain('needs at least');
     // Without it, the guest runs out of space while unpacking and the console says so.
-    const late = await expectBuildError(buildGuest({ ...options, diskBytes: 128 * MiB, driver: fixtureDriver({ minDiskBytes: 0 }) }));
+    const late = await expectBuildError(
+      buildGuest({ ...options, diskBytes: 128 * MiB, driver: fixtureDriver({ minDiskBytes: 0 }) }),
+    );
     expect(late.code).toBe('TNB307');
     expect(late.message).toContain('128 MiB disk is too small');
     expect(late.details.join('\n')).toContain('No space left on device');
@@ -193,7 +221,9 @@ describe('buildGuest on the offline test ISO (TCG)', () => {
 
 function spyLauncher(onStart: (qemu: QemuProcess) => void) {
   return {
-    async start(...args: Parameters<typeof import('../../builders/execa-qemu-process.ts').execaQemuLauncher.start>) {
+    async start(
+      ...args: Parameters<typeof import('../../builders/execa-qemu-process.ts').execaQemuLauncher.start>
+    ) {
       const { execaQemuLauncher } = await import('../../builders/execa-qemu-process.ts');
       const qemu = await execaQemuLauncher.start(...args);
       onStart(qemu);

@@ -21,9 +21,15 @@ export default function setup(project: TestProject): void {
   let dir: string;
   try {
     // build-guest.sh prints only the folder on stdout; its progress goes to our stderr.
-    dir = execFileSync('bash', [BUILD_SCRIPT], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim().split('\n').pop() ?? '';
+    dir =
+      execFileSync('bash', [BUILD_SCRIPT], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
+        .trim()
+        .split('\n')
+        .pop() ?? '';
   } catch (error) {
-    throw new Error(`test/fixtures/guest/build-guest.sh failed; the e2e suite cannot run without its guest: ${(error as Error).message}`);
+    throw new Error(
+      `test/fixtures/guest/build-guest.sh failed; the e2e suite cannot run without its guest: ${(error as Error).message}`,
+    );
   }
   const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as {
     iso: { file: string };
