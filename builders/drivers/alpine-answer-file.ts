@@ -26,7 +26,7 @@ export function renderAlpineAnswerFile(options: AlpineAnswerOptions): string {
   const kernelOpts = [serialConsoleFor(options.arch), options.kernelOpts].filter(Boolean).join(' ');
   const lines = [
     '# tnbuild: setup-alpine answer file (alpine-conf 3.20.0 variables); sourced as shell by `setup-alpine -f`',
-    'KEYMAPOPTS=none',
+    "KEYMAPOPTS='us us'",
     `HOSTNAMEOPTS=${shellQuote(options.hostname)}`,
     'DEVDOPTS=mdev',
     `INTERFACESOPTS="auto lo

@@ -37,9 +37,13 @@ const ANSWER_PATH = '/answer.sh';
 const defaultTemplate = readFileSync(new URL('./script-answer.sh.hbs', import.meta.url), 'utf8');
 
 const handlebars = Handlebars.create();
-handlebars.registerHelper('shq', (value: unknown) =>
-  shellQuote(value === undefined || value === null ? '' : String(value)),
-);
+handlebars.registerHelper('shq', (value: unknown, options: { loc?: { start: { line: number } } }) => {
+  // Strict mode does not cover helper arguments: a typo would otherwise become '' in the guest.
+  if (value === undefined || value === null) {
+    throw new Error(`answer template line ${options.loc?.start.line ?? '?'}: shq got an undefined variable`);
+  }
+  return shellQuote(String(value));
+});
 
 /** Renders an answer template with shell-quoting available as `shq`; unknown variables are an error. */
 export function renderAnswerTemplate(template: string, context: Readonly<Record<string, unknown>>): string {
