@@ -61,6 +61,10 @@ export const errorCatalogue = {
   // Releases (TNB6xx)
   TNB600: { kind: 'user', title: 'Release verification failed', hint: 'Do not use this release; fetch it again from a source you trust.' },
   TNB601: { kind: 'user', title: 'Signing key problem', hint: 'Pass --key with an ed25519 private key (ssh-keygen -t ed25519).' },
+  TNB602: { kind: 'user', title: 'Release not signed by a trusted key', hint: 'Get the publisher’s public key from them directly and pass it with --trusted-keys (a public key or an allowed_signers file).' },
+  TNB603: { kind: 'user', title: 'Trusted key problem', hint: 'Pass --trusted-keys with an ssh-ed25519 public key (a .pub file or the key itself) or an allowed_signers file.' },
+  TNB604: { kind: 'user', title: 'Release already exists', hint: 'Releases are immutable: choose another --version, or remove the folder first.' },
+  TNB605: { kind: 'user', title: 'Release source unreadable', hint: 'Give the folder or the URL of the folder that holds SHA256SUMS, SHA256SUMS.sig and the files it lists.' },
 
   // Bugs (TNB9xx)
   TNB900: { kind: 'internal', title: 'Internal error', hint: 'This is a bug in tnbuild; please report it with the output above.' },
