@@ -114,10 +114,10 @@ if [ -n "$user" ]; then
 			adduser -D -s /bin/sh "$user"
 		fi
 	fi
-	# A password of "!" locks the account for sshd without PAM (Alpine) even for key logins; "*" only means
-	# "no password".
+	# A password field of "!" (or "!*", "") locks the account for sshd without PAM (Alpine) even for key logins;
+	# "*" only means "no password". A locked real password hash ("!$6$…") is left alone.
 	if [ -f "$R/etc/shadow" ]; then
-		sed -i "s/^$user:!*:/$user:*:/" "$R/etc/shadow"
+		sed -i "s/^$user:!*\**:/$user:*:/" "$R/etc/shadow"
 	fi
 	entry=$(grep "^$user:" "$R/etc/passwd")
 	uid=$(echo "$entry" | cut -d: -f3)

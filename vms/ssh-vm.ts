@@ -1,0 +1,44 @@
+import { TnbuildError } from '../errors/index.ts';
+import { loadVm } from './vm-status.ts';
+import { resolveVmsRoot } from './vms-root.ts';
+
+export interface SshVmOptions {
+  readonly vmsRoot?: string;
+  /** @default the VM's login user */
+  readonly user?: string;
+  /** @default ssh's own choice (~/.ssh/id_*, the agent) */
+  readonly identityFile?: string;
+  /** Run this instead of a login shell. */
+  readonly command?: readonly string[];
+}
+
+/**
+ * The `ssh` argv that reaches the VM through its forwarded SSH port with the host key pinned: the key recorded at
+ * create time is the only one accepted (HostKeyAlias=<name>, the VM's own known_hosts, StrictHostKeyChecking=yes).
+ */
+export async function sshVm(
+  name: string,
+  options: SshVmOptions = {},
+): Promise<{ file: 'ssh'; args: string[] }> {
+  const { record, paths } = await loadVm(name, options.vmsRoot ?? resolveVmsRoot());
+  const port = record.ports.find((forward) => forward.guest === 22);
+  if (port === undefined) {
+    throw new TnbuildError('TNB110', `${name} forwards no port to the guest's SSH port 22`);
+  }
+  const args = [
+    '-p',
+    String(port.host),
+    '-o',
+    `HostKeyAlias=${record.name}`,
+    '-o',
+    `UserKnownHostsFile=${paths.knownHosts}`,
+    '-o',
+    'StrictHostKeyChecking=yes',
+    '-o',
+    'CheckHostIP=no',
+    ...(options.identityFile ? ['-i', options.identityFile, '-o', 'IdentitiesOnly=yes'] : []),
+    `${options.user ?? record.user}@127.0.0.1`,
+    ...(options.command ?? []),
+  ];
+  return { file: 'ssh', args };
+}
