@@ -80,6 +80,22 @@ class ExecaQemuProcess implements QemuProcess {
   }
 }
 
+async function confirmRunning(qemu: ExecaQemuProcess, qmpSocket: string): Promise<void> {
+  const exited = qemu.exited.then(() => {
+    throw new Error('QEMU exited during start-up');
+  });
+  const connecting = QmpClient.connect(qmpSocket);
+  // Whichever loses the race must not surface later as an unhandled rejection.
+  exited.catch(() => {});
+  connecting.then((late) => qemu.hasExited && late.close()).catch(() => {});
+  const qmp = await Promise.race([connecting, exited]);
+  try {
+    await Promise.race([qmp.execute('query-status'), exited]);
+  } finally {
+    qmp.close();
+  }
+}
+
 /** Starts QEMU with execa. It dies with this process (execa's cleanup), on abort, and when start fails. */
 export const execaQemuLauncher: QemuLauncher = {
   async start(spec: MachineSpec, options: StartQemuOptions): Promise<QemuProcess> {
@@ -98,6 +114,8 @@ export const execaQemuLauncher: QemuLauncher = {
         signal: options.signal,
         stopped: () => qemu.hasExited,
       });
+      // QEMU opens disks only after the serial client connected; a QMP answer proves the machine came up.
+      await confirmRunning(qemu, spec.qmpSocket);
     } catch (error) {
       await qemu.kill();
       const exit = await qemu.exited;

@@ -1,0 +1,100 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { execaQemuLauncher } from '../../builders/execa-qemu-process.ts';
+import type { QemuProcess } from '../../builders/qemu-process.ts';
+import { isProcessAlive } from '../e2e/helpers/process-alive.ts';
+import { idleMachine } from './helpers/idle-machine.ts';
+
+async function waitUntil(check: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (check()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return check();
+}
+
+describe('QEMU process (real QEMU, TCG)', () => {
+  let dir: string;
+  const started: QemuProcess[] = [];
+  afterEach(async () => {
+    for (const qemu of started.splice(0)) await qemu.kill();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function start(signal?: AbortSignal): Promise<QemuProcess> {
+    dir = await mkdtemp(join(tmpdir(), 'tnbuild-qemu-'));
+    const qemu = await execaQemuLauncher.start(idleMachine(dir), { binary: 'qemu-system-x86_64', signal });
+    started.push(qemu);
+    return qemu;
+  }
+
+  it('shutdown: ACPI power button with a deadline, then QMP quit when the guest ignores it', async () => {
+    const qemu = await start();
+    expect(isProcessAlive(qemu.pid)).toBe(true);
+    const began = Date.now();
+    const exit = await qemu.shutdown({ deadlineMs: 500 });
+    expect(exit.exitCode).toBe(0);
+    expect(Date.now() - began).toBeLessThan(6000);
+    expect(isProcessAlive(qemu.pid)).toBe(false);
+  });
+
+  it('kill ends QEMU with SIGKILL', async () => {
+    const qemu = await start();
+    await expect(qemu.kill()).resolves.toMatchObject({ signal: 'SIGKILL' });
+    expect(qemu.hasExited).toBe(true);
+  });
+
+  it('an abort signal kills QEMU', async () => {
+    const controller = new AbortController();
+    const qemu = await start(controller.signal);
+    controller.abort();
+    await expect(qemu.exited).resolves.toMatchObject({ signal: 'SIGKILL' });
+  });
+
+  it('a missing QEMU binary is TNB300', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'tnbuild-qemu-'));
+    await expect(
+      execaQemuLauncher.start(idleMachine(dir), { binary: 'qemu-system-nowhere' }),
+    ).rejects.toMatchObject({ code: 'TNB300' });
+  });
+
+  it('QEMU refusing its arguments is TNB302 with the command and its stderr', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'tnbuild-qemu-'));
+    const spec = { ...idleMachine(dir), disk: join(dir, 'missing.qcow2') };
+    const error = await execaQemuLauncher
+      .start(spec, { binary: 'qemu-system-x86_64' })
+      .catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: 'TNB302', message: 'QEMU failed to start (exit 1)' });
+    const details = (error as { details: string[] }).details;
+    expect(details[0]).toMatch(/^command: qemu-system-x86_64 -nodefaults/);
+    expect(details.join('\n')).toContain('missing.qcow2');
+  });
+
+  it.each(['SIGTERM', 'SIGINT'] as const)(
+    'no QEMU is left running when the builder process gets %s',
+    async (signal) => {
+      dir = await mkdtemp(join(tmpdir(), 'tnbuild-qemu-'));
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', join(import.meta.dirname, 'helpers/start-qemu-and-wait.ts'), dir],
+        {
+          stdio: ['ignore', 'pipe', 'inherit'],
+        },
+      );
+      const pid = await new Promise<number>((resolve, reject) => {
+        child.stdout.on('data', (chunk: Buffer) =>
+          resolve((JSON.parse(chunk.toString()) as { pid: number }).pid),
+        );
+        child.once('exit', (code) => reject(new Error(`helper exited early (${code})`)));
+      });
+      expect(isProcessAlive(pid)).toBe(true);
+      child.kill(signal);
+      await new Promise((resolve) => child.once('exit', resolve));
+      expect(await waitUntil(() => !isProcessAlive(pid), 5000)).toBe(true);
+    },
+  );
+});
