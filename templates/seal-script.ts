@@ -48,9 +48,11 @@ function leaseLines(family: OsFamily): string[] {
 
 function logLines(family: OsFamily): string[] {
   const lines = [
-    'find "$R/var/log" -type f \\( -name "*.gz" -o -name "*.[0-9]" -o -name "*.old" \\) -exec rm -f {} +',
+    'if [ -d "$R/var/log" ]; then',
+    '  find "$R/var/log" -type f \\( -name "*.gz" -o -name "*.[0-9]" -o -name "*.old" \\) -exec rm -f {} +',
     // Truncate rather than delete: running daemons keep their files open, and some refuse to start without them.
-    'find "$R/var/log" -type f | while IFS= read -r f; do : >"$f"; done',
+    '  find "$R/var/log" -type f | while IFS= read -r f; do : >"$f"; done',
+    'fi',
   ];
   if (family === 'debian') lines.push('rm -rf "$R"/var/log/journal/*');
   return lines;
@@ -108,7 +110,9 @@ export function renderSealScript(options: SealScriptOptions): string {
     'rm -f "$R"/home/*/.ash_history "$R"/home/*/.bash_history "$R"/home/*/.lesshst "$R"/home/*/.viminfo',
     '',
     "say 'temporary files'",
-    'find "$R/tmp" "$R/var/tmp" -mindepth 1 -maxdepth 1 -exec rm -rf {} +',
+    'for d in "$R/tmp" "$R/var/tmp"; do',
+    '  if [ -d "$d" ]; then find "$d" -mindepth 1 -maxdepth 1 -exec rm -rf {} +; fi',
+    'done',
     '',
     "say 'DHCP leases and first-boot state'",
     ...leaseLines(family),
