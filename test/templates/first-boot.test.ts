@@ -1,19 +1,33 @@
 import { describe, expect, it } from 'vitest';
-import { firstBootFiles, firstBootInstallCommands, renderFirstBootInstallScript } from '../../templates/first-boot.ts';
+import {
+  firstBootFiles,
+  firstBootInstallCommands,
+  renderFirstBootInstallScript,
+} from '../../templates/first-boot.ts';
 
 describe('the first-boot service files', () => {
-  it.each(['alpine', 'debian'] as const)('installs on %s with the script, its service, and the enabling command', async (family) => {
-    const files = firstBootFiles(family);
-    expect(files.map((file) => `${file.mode} ${file.path}`)).toEqual(
-      family === 'alpine'
-        ? ['0755 /usr/local/sbin/tnbuild-first-boot', '0755 /etc/init.d/tnbuild-first-boot']
-        : ['0755 /usr/local/sbin/tnbuild-first-boot', '0644 /etc/systemd/system/tnbuild-first-boot.service'],
-    );
-    expect(firstBootInstallCommands(family)).toEqual(
-      family === 'alpine' ? ['rc-update add tnbuild-first-boot boot'] : ['systemctl enable tnbuild-first-boot.service'],
-    );
-    await expect(renderFirstBootInstallScript(family)).toMatchFileSnapshot(`./__snapshots__/install-first-boot-${family}.sh`);
-  });
+  it.each(['alpine', 'debian'] as const)(
+    'installs on %s with the script, its service, and the enabling command',
+    async (family) => {
+      const files = firstBootFiles(family);
+      expect(files.map((file) => `${file.mode} ${file.path}`)).toEqual(
+        family === 'alpine'
+          ? ['0755 /usr/local/sbin/tnbuild-first-boot', '0755 /etc/init.d/tnbuild-first-boot']
+          : [
+              '0755 /usr/local/sbin/tnbuild-first-boot',
+              '0644 /etc/systemd/system/tnbuild-first-boot.service',
+            ],
+      );
+      expect(firstBootInstallCommands(family)).toEqual(
+        family === 'alpine'
+          ? ['rc-update add tnbuild-first-boot boot']
+          : ['systemctl enable tnbuild-first-boot.service'],
+      );
+      await expect(renderFirstBootInstallScript(family)).toMatchFileSnapshot(
+        `./__snapshots__/install-first-boot-${family}.sh`,
+      );
+    },
+  );
 
   it('orders the service before the network and sshd, and never needs cloud-init', () => {
     const [, initd] = firstBootFiles('alpine');

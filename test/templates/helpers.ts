@@ -31,7 +31,13 @@ export function sampleInput(disk: string, overrides: Partial<CommitTemplateInput
     os: { family: 'debian', release: '12' },
     disk,
     compressed: false,
-    inputs: [{ name: 'steps[0] /usr/local/bin', url: 'https://example.org/cometbft.tar.gz', checksum: `sha256:${'b'.repeat(64)}` }],
+    inputs: [
+      {
+        name: 'steps[0] /usr/local/bin',
+        url: 'https://example.org/cometbft.tar.gz',
+        checksum: `sha256:${'b'.repeat(64)}`,
+      },
+    ],
     packages: ['openssh-server 1:9.2p1-2+deb12u3', 'sudo 1.9.13p3-1+deb12u1'],
     sshUser: 'warden',
     vm: { name: 'trustnet-node', firstBoot: ['echo first boot'] },

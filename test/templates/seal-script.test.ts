@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { publicKeyBlob, renderSealScript } from '../../templates/seal-script.ts';
 import { busyboxPath, tempDir } from './helpers.ts';
 
-const BUILD_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBuildKeyBuildKeyBuildKeyBuildKeyBuildKey tnbuild-build';
+const BUILD_KEY =
+  'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBuildKeyBuildKeyBuildKeyBuildKeyBuildKey tnbuild-build';
 const USER_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIUserKeyUserKeyUserKeyUserKeyUserKeyUserK alice@laptop';
 
 async function put(root: string, path: string, content = 'x\n'): Promise<void> {
@@ -56,10 +57,14 @@ async function sealTree(family: 'alpine' | 'debian', shell: 'dash' | 'busybox'):
   const root = await provisionedTree(family);
   const script = renderSealScript({ family, buildKey: BUILD_KEY, lockRoot: true, zeroFreeSpace: true, root });
   const env = shell === 'busybox' ? { PATH: await busyboxPath() } : {};
-  const result = await execa(shell === 'busybox' ? 'busybox' : 'dash', ['sh', '-c', script].slice(shell === 'busybox' ? 0 : 1), {
-    env,
-    reject: false,
-  });
+  const result = await execa(
+    shell === 'busybox' ? 'busybox' : 'dash',
+    ['sh', '-c', script].slice(shell === 'busybox' ? 0 : 1),
+    {
+      env,
+      reject: false,
+    },
+  );
   expect(result.stderr).toBe('');
   expect(result.exitCode).toBe(0);
   expect(result.stdout).toContain('tnbuild-seal: sealed');
@@ -73,7 +78,13 @@ describe('renderSealScript', () => {
   });
 
   it('leaves out root locking, zeroing and poweroff when asked', () => {
-    const script = renderSealScript({ family: 'alpine', buildKey: BUILD_KEY, lockRoot: false, zeroFreeSpace: false, powerOff: false });
+    const script = renderSealScript({
+      family: 'alpine',
+      buildKey: BUILD_KEY,
+      lockRoot: false,
+      zeroFreeSpace: false,
+      powerOff: false,
+    });
     expect(script).not.toMatch(/passwd|fstrim|zero|poweroff/);
   });
 
@@ -124,7 +135,14 @@ describe('renderSealScript', () => {
   it('removes authorized_keys when the build key was its only line', async () => {
     const root = await tempDir('seal-only-key');
     await put(root, 'root/.ssh/authorized_keys', `${BUILD_KEY}\n`);
-    const script = renderSealScript({ family: 'debian', buildKey: BUILD_KEY, lockRoot: false, zeroFreeSpace: false, powerOff: false, root });
+    const script = renderSealScript({
+      family: 'debian',
+      buildKey: BUILD_KEY,
+      lockRoot: false,
+      zeroFreeSpace: false,
+      powerOff: false,
+      root,
+    });
     await execa('dash', ['-c', script]);
     expect(existsSync(join(root, 'root/.ssh/authorized_keys'))).toBe(false);
     expect(existsSync(join(root, 'root/.ssh'))).toBe(true);

@@ -66,10 +66,14 @@ describe('ensureTemplate and the template lock', () => {
     const controller = new AbortController();
     const build = async (): Promise<CommitTemplateInput> => {
       setTimeout(() => controller.abort(), 50);
-      await new Promise((_, reject) => controller.signal.addEventListener('abort', () => reject(new Error('interrupted during seal'))));
+      await new Promise((_, reject) =>
+        controller.signal.addEventListener('abort', () => reject(new Error('interrupted during seal'))),
+      );
       throw new Error('unreachable');
     };
-    await expect(ensureTemplate(store, KEY, build, { signal: controller.signal })).rejects.toThrow('interrupted during seal');
+    await expect(ensureTemplate(store, KEY, build, { signal: controller.signal })).rejects.toThrow(
+      'interrupted during seal',
+    );
     expect(await findTemplate(store, KEY)).toBeUndefined();
     expect(existsSync(lockPathFor(store, KEY))).toBe(false);
     expect((await readdir(store.root)).filter((entry) => entry !== '.locks')).toEqual([]);
@@ -79,9 +83,20 @@ describe('ensureTemplate and the template lock', () => {
     const store = await newStore();
     const disk = join(await tempDir('disk'), 'disk.qcow2');
     await makeQcow2(disk);
-    const child = execa('node', ['--import', 'tsx', join(import.meta.dirname, 'fixtures/crash-mid-commit.ts'), store.root, store.vmsRoot, disk], {
-      reject: false,
-    });
+    const child = execa(
+      'node',
+      [
+        '--import',
+        'tsx',
+        join(import.meta.dirname, 'fixtures/crash-mid-commit.ts'),
+        store.root,
+        store.vmsRoot,
+        disk,
+      ],
+      {
+        reject: false,
+      },
+    );
     await new Promise<void>((resolve, reject) => {
       child.stdout?.on('data', (chunk: Buffer) => {
         if (chunk.toString().includes('half-way')) resolve();
@@ -107,7 +122,10 @@ describe('ensureTemplate and the template lock', () => {
     const held = withTemplateLock(store, KEY, () => new Promise<void>((resolve) => (release = resolve)));
     await new Promise((resolve) => setTimeout(resolve, 50));
     const waiting = withTemplateLock(store, KEY, async () => 'never', { timeoutMs: 300 });
-    await expect(waiting).rejects.toMatchObject({ code: 'TNB507', message: expect.stringContaining(`pid ${process.pid}`) });
+    await expect(waiting).rejects.toMatchObject({
+      code: 'TNB507',
+      message: expect.stringContaining(`pid ${process.pid}`),
+    });
     release();
     await held;
     expect(existsSync(lockPathFor(store, KEY))).toBe(false);

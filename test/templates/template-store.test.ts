@@ -69,23 +69,28 @@ describe('commitTemplate', () => {
     const first = await commitTemplate(store, sampleInput(await scratchDisk(), { buildMs: 1 }));
     const again = await commitTemplate(store, sampleInput(await scratchDisk(), { buildMs: 2 }));
     expect(again.manifest.buildMs).toBe(1);
-    const replaced = await commitTemplate(store, sampleInput(await scratchDisk(), { buildMs: 3 }), { replace: true });
+    const replaced = await commitTemplate(store, sampleInput(await scratchDisk(), { buildMs: 3 }), {
+      replace: true,
+    });
     expect(replaced.dir).toBe(first.dir);
     expect(replaced.manifest.buildMs).toBe(3);
     expect(await readdir(store.root)).toEqual([first.name]);
   });
 
-  it.each(['disk', 'manifest', 'rename'] as const)('leaves no template and no temp dir when it fails at the %s stage', async (failAt) => {
-    const store = await newStore();
-    const commit = commitTemplate(store, sampleInput(await scratchDisk()), {
-      onStage: (stage) => {
-        if (stage === failAt) throw new Error(`crash at ${stage}`);
-      },
-    });
-    await expect(commit).rejects.toThrow(`crash at ${failAt}`);
-    expect(await readdir(store.root)).toEqual([]);
-    expect(await findTemplate(store, keyOf('node'))).toBeUndefined();
-  });
+  it.each(['disk', 'manifest', 'rename'] as const)(
+    'leaves no template and no temp dir when it fails at the %s stage',
+    async (failAt) => {
+      const store = await newStore();
+      const commit = commitTemplate(store, sampleInput(await scratchDisk()), {
+        onStage: (stage) => {
+          if (stage === failAt) throw new Error(`crash at ${stage}`);
+        },
+      });
+      await expect(commit).rejects.toThrow(`crash at ${failAt}`);
+      expect(await readdir(store.root)).toEqual([]);
+      expect(await findTemplate(store, keyOf('node'))).toBeUndefined();
+    },
+  );
 
   it('stops with TNB306 when aborted half-way, storing nothing', async () => {
     const store = await newStore();
