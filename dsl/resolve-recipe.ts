@@ -140,7 +140,7 @@ function resolveInstaller(installer: Extract<RecipeOutput['source'], { type: 'is
       community: installer.community ?? true,
     };
   }
-  const answer = readLocal('source.installer.answer', installer.answer) ?? { path: installer.answer, sha256: '', content: '' };
+  const answer = installer.answer === undefined ? undefined : readLocal('source.installer.answer', installer.answer);
   const files: Record<string, LocalFile | ResolvedArtifact> = {};
   for (const [name, value] of Object.entries(installer.files ?? {})) {
     if (typeof value !== 'string') files[name] = resolveArtifact(value);
@@ -149,7 +149,7 @@ function resolveInstaller(installer: Extract<RecipeOutput['source'], { type: 'is
       if (local) files[name] = { path: local.path, sha256: local.sha256 };
     }
   }
-  return { type: 'script', bootLabel: installer.bootLabel ?? 'install', answer, files };
+  return { type: 'script', bootLabel: installer.bootLabel ?? 'install', ...(answer && { answer }), files };
 }
 
 export function resolveArtifact(artifact: ArtifactOutput): ResolvedArtifact {

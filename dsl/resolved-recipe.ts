@@ -31,8 +31,8 @@ export type ResolvedInstaller =
   | {
       readonly type: 'script';
       readonly bootLabel: string;
-      /** The answer template, rendered by the builder with the build's values (key, URLs). */
-      readonly answer: LocalFile & { readonly content: string };
+      /** The answer template, rendered by the builder with the build's values (key, URLs); none: the builder's own. */
+      readonly answer?: LocalFile & { readonly content: string };
       readonly files: Readonly<Record<string, LocalFile | ResolvedArtifact>>;
     };
 

@@ -68,8 +68,8 @@ const scriptInstallerSchema = z.strictObject({
   type: z.literal('script'),
   /** The boot label typed at the installer's `boot:` prompt. @default 'install' */
   bootLabel: z.string().regex(/^[\w.-]+$/).optional(),
-  /** Handlebars template of the answer script, relative to the recipe file. */
-  answer: z.string(),
+  /** Handlebars template of the answer script, relative to the recipe file. @default the builder's rootfs installer */
+  answer: z.string().optional(),
   /** Extra files served to the installer over HTTP, by name: a local path or a fetched artifact. */
   files: z.record(z.string().regex(/^[\w.-]+$/), z.union([z.string(), artifactSchema])).optional(),
 });

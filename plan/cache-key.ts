@@ -34,7 +34,7 @@ function shapeOfIsoSource(source: Extract<ResolvedRecipe['source'], { type: 'iso
       : {
           type: 'script',
           bootLabel: source.installer.bootLabel,
-          answer: source.installer.answer.sha256,
+          answer: source.installer.answer?.sha256 ?? null,
           files: Object.fromEntries(
             Object.entries(source.installer.files).map(([name, file]) => [name, shapeOfInput(file, arch)]),
           ),

@@ -31,7 +31,7 @@ export function recipeInputs(recipe: ResolvedRecipe, arch: Arch): TemplateInput[
     inputs.push(describeInput('iso', recipe.source.iso, arch));
     const installer = recipe.source.installer;
     if (installer.type === 'script') {
-      inputs.push(describeInput('installer answer', installer.answer, arch));
+      if (installer.answer) inputs.push(describeInput('installer answer', installer.answer, arch));
       for (const [name, file] of Object.entries(installer.files))
         inputs.push(describeInput(`installer file ${name}`, file, arch));
     }
