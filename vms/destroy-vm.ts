@@ -8,7 +8,8 @@ import { resolveVmsRoot } from './vms-root.ts';
 
 /**
  * Deletes the VM's directory (disk, seed, keys, scripts) and any base disk no other clone uses. A running VM is
- * refused (TNB504) unless `force`, which stops it first (a 5 s ACPI deadline). The template is never touched.
+ * refused (TNB504) unless `force`, which makes QEMU quit at once (the disk is about to go, so the guest gets no
+ * grace period). The template is never touched.
  */
 export async function destroyVm(
   name: string,
@@ -22,7 +23,7 @@ export async function destroyVm(
         hint: `Stop it first with \`tnbuild vm stop ${name}\`, or pass --force to stop and destroy it.`,
       });
     }
-    await stopVm(name, { vmsRoot, deadlineMs: 5000 });
+    await stopVm(name, { vmsRoot, deadlineMs: 0 });
   }
   await rm(paths.dir, { recursive: true, force: true });
   return { removedBases: await pruneBaseDisks(vmsRoot) };

@@ -1,0 +1,174 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { readFile, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:net';
+import { execa } from 'execa';
+import { afterEach, describe, expect, it } from 'vitest';
+import { pickFreePort } from '../../builders/free-port.ts';
+import { destroyVm } from '../../vms/destroy-vm.ts';
+import { sshVm } from '../../vms/ssh-vm.ts';
+import { startVm } from '../../vms/start-vm.ts';
+import { stopVm } from '../../vms/stop-vm.ts';
+import { baseDiskPath } from '../../vms/vm-paths.ts';
+import { listVms, vmStatus } from '../../vms/vm-status.ts';
+import { createTestVm, newSandbox, type Sandbox } from './helpers.ts';
+
+// Real QEMU (TCG) on a blank disk: SeaBIOS finds nothing to boot and no OS answers the ACPI power button,
+// which is exactly the "guest ignores ACPI" case. Every test stops what it started.
+const started: { sandbox: Sandbox; name: string }[] = [];
+
+async function start(sandbox: Sandbox, name: string) {
+  const status = await startVm(name, { vmsRoot: sandbox.vmsRoot });
+  started.push({ sandbox, name });
+  return status;
+}
+
+afterEach(async () => {
+  for (const { sandbox, name } of started.splice(0))
+    await stopVm(name, { vmsRoot: sandbox.vmsRoot, deadlineMs: 0 }).catch(() => {});
+});
+
+/** Alive and not a zombie (a daemonized QEMU's parent is init, which reaps it a moment later). */
+function isAlive(pid: number | undefined): boolean {
+  if (pid === undefined) return false;
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+describe('VM lifecycle on a real QEMU', () => {
+  it('starts in the background, reports running, refuses a second start, and lists it', async () => {
+    const sandbox = await newSandbox();
+    const { record, paths } = await createTestVm(sandbox, 'node-a', { ula: { address: 'fd10:1234::1' } });
+    const status = await start(sandbox, 'node-a');
+    expect(status).toMatchObject({
+      name: 'node-a',
+      state: 'running',
+      ula: 'fd10:1234::1/64',
+      mac: record.network.mac,
+    });
+    expect(isAlive(status.pid)).toBe(true);
+    expect(Number((await readFile(paths.pidFile, 'utf8')).trim())).toBe(status.pid);
+    await expect(startVm('node-a', { vmsRoot: sandbox.vmsRoot })).rejects.toMatchObject({
+      code: 'TNB504',
+      message: `node-a is already running (pid ${status.pid})`,
+    });
+    await createTestVm(sandbox, 'node-b');
+    expect((await listVms({ vmsRoot: sandbox.vmsRoot })).map((vm) => `${vm.name} ${vm.state}`)).toEqual([
+      'node-a running',
+      'node-b stopped',
+    ]);
+    // The serial console goes to its log although nobody is attached.
+    expect(existsSync(paths.serialLog)).toBe(true);
+  });
+
+  it('stops a guest that ignores the ACPI button: QEMU is told to quit once the deadline passes', async () => {
+    const sandbox = await newSandbox();
+    const { paths } = await createTestVm(sandbox, 'deaf');
+    const { pid } = await start(sandbox, 'deaf');
+    const result = await stopVm('deaf', { vmsRoot: sandbox.vmsRoot, deadlineMs: 1500 });
+    expect(result.method).toBe('quit');
+    expect(result.elapsedMs).toBeGreaterThanOrEqual(1500);
+    expect(result.elapsedMs).toBeLessThan(10_000);
+    expect(isAlive(pid)).toBe(false);
+    expect(existsSync(paths.pidFile)).toBe(false);
+    expect((await vmStatus('deaf', { vmsRoot: sandbox.vmsRoot })).state).toBe('stopped');
+    expect(await stopVm('deaf', { vmsRoot: sandbox.vmsRoot })).toMatchObject({ method: 'not-running' });
+  });
+
+  it('kills QEMU when QMP does not answer either', async () => {
+    const sandbox = await newSandbox();
+    const { paths } = await createTestVm(sandbox, 'stuck');
+    const { pid } = await start(sandbox, 'stuck');
+    await rm(paths.qmpSocket);
+    const result = await stopVm('stuck', { vmsRoot: sandbox.vmsRoot, deadlineMs: 500 });
+    expect(result.method).toBe('kill');
+    expect(isAlive(pid)).toBe(false);
+  });
+
+  it('refuses to start with TNB506 when a forwarded port is in use, naming the port', async () => {
+    const sandbox = await newSandbox();
+    const port = await pickFreePort(0);
+    const blocker: Server = createServer();
+    await new Promise<void>((resolve) => blocker.listen(port, '127.0.0.1', resolve));
+    try {
+      await createTestVm(sandbox, 'blocked', { ports: [{ name: 'ssh', guest: 22, host: port }] });
+      await expect(startVm('blocked', { vmsRoot: sandbox.vmsRoot })).rejects.toMatchObject({
+        code: 'TNB506',
+        message: `127.0.0.1:${port} (ssh → guest 22) is already in use`,
+      });
+      expect((await vmStatus('blocked', { vmsRoot: sandbox.vmsRoot })).state).toBe('stopped');
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('names the other VM when it forwards the same port', async () => {
+    const sandbox = await newSandbox();
+    const port = await pickFreePort(0);
+    await createTestVm(sandbox, 'first', { ports: [{ name: 'ssh', guest: 22, host: port }] });
+    await createTestVm(sandbox, 'second', { ports: [{ name: 'ssh', guest: 22, host: port }] });
+    await start(sandbox, 'first');
+    await expect(startVm('second', { vmsRoot: sandbox.vmsRoot })).rejects.toThrow(/VM first forwards it too/);
+  });
+
+  it('says how to fix a linked clone whose backing file is gone (TNB505)', async () => {
+    const sandbox = await newSandbox();
+    await createTestVm(sandbox, 'orphan');
+    await rm(baseDiskPath(sandbox.vmsRoot, sandbox.template.key));
+    const error = await startVm('orphan', { vmsRoot: sandbox.vmsRoot }).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: 'TNB505', message: expect.stringContaining('which is gone') });
+    expect((error as { hint: string }).hint).toContain('tnbuild vm create node --name orphan --force');
+  });
+
+  it('destroys only a stopped VM unless forced; the template and other clones’ base stay', async () => {
+    const sandbox = await newSandbox();
+    const { paths } = await createTestVm(sandbox, 'doomed');
+    await createTestVm(sandbox, 'keeper');
+    await start(sandbox, 'doomed');
+    await expect(destroyVm('doomed', { vmsRoot: sandbox.vmsRoot })).rejects.toMatchObject({ code: 'TNB504' });
+    const { removedBases } = await destroyVm('doomed', { vmsRoot: sandbox.vmsRoot, force: true });
+    expect(existsSync(paths.dir)).toBe(false);
+    expect(removedBases).toEqual([]);
+    expect(existsSync(sandbox.template.disk)).toBe(true);
+    // The last clone of a template takes its base copy with it.
+    expect((await destroyVm('keeper', { vmsRoot: sandbox.vmsRoot })).removedBases).toEqual([
+      baseDiskPath(sandbox.vmsRoot, sandbox.template.key),
+    ]);
+    await expect(vmStatus('keeper', { vmsRoot: sandbox.vmsRoot })).rejects.toMatchObject({ code: 'TNB503' });
+  });
+
+  it('gives the ssh argv that pins the recorded host key', async () => {
+    const sandbox = await newSandbox();
+    const { record, paths } = await createTestVm(sandbox, 'pinned');
+    const port = record.ports[0]?.host;
+    expect(await sshVm('pinned', { vmsRoot: sandbox.vmsRoot, command: ['uname', '-a'] })).toEqual({
+      file: 'ssh',
+      args: [
+        '-p',
+        String(port),
+        '-o',
+        'HostKeyAlias=pinned',
+        '-o',
+        `UserKnownHostsFile=${paths.knownHosts}`,
+        '-o',
+        'StrictHostKeyChecking=yes',
+        '-o',
+        'CheckHostIP=no',
+        'warden@127.0.0.1',
+        'uname',
+        '-a',
+      ],
+    });
+  });
+
+  it('has a stop script that works on its own', async () => {
+    const sandbox = await newSandbox();
+    const { paths } = await createTestVm(sandbox, 'scripted');
+    expect((await execa('sh', [paths.stopScript])).stdout).toBe('scripted is not running');
+    await execa('sh', [paths.startScript]);
+    started.push({ sandbox, name: 'scripted' });
+    expect((await vmStatus('scripted', { vmsRoot: sandbox.vmsRoot })).state).toBe('running');
+  });
+});
