@@ -1,0 +1,152 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FetchOptions } from '../artifacts/index.ts';
+import { TnbuildError } from '../errors/index.ts';
+import type { CommandRunner, Logger } from '../host/command-runner.ts';
+import { silentLogger } from '../host/command-runner.ts';
+import { execaCommandRunner } from '../host/execa-command-runner.ts';
+import { openTemplateStore, type Template, type TemplateStore } from '../templates/index.ts';
+import { openDirReleaseSource } from './dir-release-source.ts';
+import { importReleaseDisk } from './import-release-disk.ts';
+import { RELEASE_MANIFEST_FILE, SIGNATURE_FILE, SUMS_FILE } from './release-layout.ts';
+import { type ReleaseManifest, releaseManifestSchema } from './release-manifest.ts';
+import type { ReleaseProgressListener } from './release-progress.ts';
+import type { ReleaseSource } from './release-source.ts';
+import { parseSha256Sums, type SumsEntry } from './sha256-sums.ts';
+import { resolveTrustedKeys } from './trusted-keys.ts';
+import { openUrlReleaseSource } from './url-release-source.ts';
+import { type VerifiedSignature, verifySumsSignature } from './verify-signature.ts';
+
+export interface PullReleaseOptions {
+  /** The release folder: an http(s) URL (its files go through the download cache) or a local path. */
+  readonly source: string;
+  /** Whom to trust: an allowed_signers file, a public key file (`.pub`), or a public key line. */
+  readonly trustedKeys: string;
+  /** @default openTemplateStore() — `output/templates` */
+  readonly store?: TemplateStore;
+  /** Download cache, mirror, offline, timeouts for a URL source. */
+  readonly fetch?: Omit<FetchOptions, 'onProgress' | 'signal' | 'logger'>;
+  readonly onProgress?: ReleaseProgressListener;
+  readonly runner?: CommandRunner;
+  readonly logger?: Logger;
+  readonly signal?: AbortSignal;
+}
+
+export interface PullResult {
+  readonly template: Template;
+  readonly release: ReleaseManifest;
+  readonly signer: VerifiedSignature;
+  /** The store already had this template (same key); nothing was unpacked. */
+  readonly alreadyStored: boolean;
+}
+
+/**
+ * Fetches a release and imports it into the template store, trusting nothing before it is checked: the signature
+ * over SHA256SUMS first (with the given trusted keys only), then every file SHA256SUMS lists, then the manifest
+ * against SHA256SUMS; only then is the image unpacked (and its qcow2 hashed again) and committed. Any failure is a
+ * TNB600/602/603/605 that says what was wrong, and leaves the store as it was.
+ */
+export async function pullRelease(options: PullReleaseOptions): Promise<PullResult> {
+  const runner = options.runner ?? execaCommandRunner;
+  const logger = options.logger ?? silentLogger;
+  const store = options.store ?? openTemplateStore();
+  const source = await openSource(options, logger);
+  const scratch = await mkdtemp(join(tmpdir(), 'tnbuild-pull-'));
+  try {
+    const sums = await source.readSmall(SUMS_FILE);
+    if (!sums) {
+      throw new TnbuildError(
+        'TNB605',
+        `${source.label} has no ${SUMS_FILE}, so it is not a tnbuild release folder`,
+      );
+    }
+    const signature = await source.readSmall(SIGNATURE_FILE);
+    if (!signature) {
+      throw new TnbuildError(
+        'TNB600',
+        `${source.label} has no ${SIGNATURE_FILE}: the release is not signed, so it cannot be trusted`,
+      );
+    }
+    const signer = await verifySumsSignature(runner, {
+      sums,
+      signature,
+      allowedSigners: await resolveTrustedKeys(options.trustedKeys, scratch),
+      trustedKeysLabel: options.trustedKeys,
+      scratchDir: scratch,
+    });
+    logger.info(`${SUMS_FILE} is signed by ${signer.principal} (${signer.fingerprint}).`);
+
+    const entries = parseSha256Sums(sums.toString('utf8'));
+    const paths = new Map<string, string>();
+    for (const entry of entries) paths.set(entry.file, await source.fetchVerified(entry, options.onProgress));
+    const release = await readReleaseManifest(paths.get(RELEASE_MANIFEST_FILE), entries);
+    const imagePath = paths.get(release.image.file) as string;
+    logger.info(`All ${entries.length} files match ${SUMS_FILE}.`);
+
+    const imported = await importReleaseDisk(store, release, imagePath, {
+      runner,
+      ...(options.onProgress && { onProgress: options.onProgress }),
+      ...(options.signal && { signal: options.signal }),
+    });
+    logger.info(
+      imported.alreadyStored
+        ? `Template ${imported.template.name} was already in ${store.root}.`
+        : `Imported ${release.name} ${release.version} as template ${imported.template.name}.`,
+    );
+    return { template: imported.template, release, signer, alreadyStored: imported.alreadyStored };
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+async function openSource(options: PullReleaseOptions, logger: Logger): Promise<ReleaseSource> {
+  if (/^https?:\/\//i.test(options.source)) {
+    return openUrlReleaseSource(options.source, {
+      ...options.fetch,
+      logger,
+      ...(options.signal && { signal: options.signal }),
+    });
+  }
+  return openDirReleaseSource(options.source);
+}
+
+/** The manifest (already checked against SHA256SUMS) must parse and name files SHA256SUMS lists, with its hashes. */
+async function readReleaseManifest(
+  path: string | undefined,
+  entries: readonly SumsEntry[],
+): Promise<ReleaseManifest> {
+  if (path === undefined)
+    throw new TnbuildError('TNB600', `${SUMS_FILE} does not list ${RELEASE_MANIFEST_FILE}`);
+  const text = await readFile(path, 'utf8');
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new TnbuildError('TNB600', `${RELEASE_MANIFEST_FILE} is not JSON`, { cause: error });
+  }
+  const parsed = releaseManifestSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new TnbuildError(
+      'TNB600',
+      `${RELEASE_MANIFEST_FILE} is not a tnbuild release manifest (${issue?.path.join('.')}: ${issue?.message})`,
+      {
+        hint: 'It may come from a newer tnbuild; update tnbuild, or ask the publisher.',
+      },
+    );
+  }
+  const release = parsed.data;
+  for (const [what, file, sha256] of [
+    ['image', release.image.file, release.image.sha256],
+    ['SBOM', release.sbom.file, release.sbom.sha256],
+  ] as const) {
+    const listed = entries.find((entry) => entry.file === file);
+    if (!listed)
+      throw new TnbuildError('TNB600', `the manifest's ${what} ${file} is not listed in ${SUMS_FILE}`);
+    if (listed.sha256 !== sha256) {
+      throw new TnbuildError('TNB600', `the manifest and ${SUMS_FILE} disagree about the sha256 of ${file}`);
+    }
+  }
+  return release;
+}
