@@ -33,6 +33,23 @@ function downloadFlags(flags: Flags) {
   };
 }
 
+function oneOf<T extends string>(flag: string, value: unknown, allowed: readonly T[]): T {
+  if (allowed.includes(value as T)) return value as T;
+  throw new TnbuildError('TNB110', `${flag} must be ${allowed.join(' | ')}, got "${String(value)}"`);
+}
+
+/** Ctrl-C or SIGTERM aborts the work in progress; its cleanup (QEMU, scratch disks, locks) runs before exit. */
+function interruptSignal(): AbortSignal {
+  const controller = new AbortController();
+  const abort = (signal: NodeJS.Signals) => {
+    if (controller.signal.aborted) process.exit(130);
+    console.error(`\n${signal}: stopping; cleaning up (press Ctrl-C again to quit at once)`);
+    controller.abort(new TnbuildError('TNB306', `interrupted by ${signal}`));
+  };
+  process.once('SIGINT', abort).once('SIGTERM', abort);
+  return controller.signal;
+}
+
 function print(lines: string | readonly string[]): void {
   console.log(typeof lines === 'string' ? lines : lines.join('\n'));
 }
@@ -67,6 +84,32 @@ export function createCli() {
     print(report.text);
     if (!report.ok) process.exitCode = 1;
   });
+
+  cli
+    .command('recipe <name>', 'Build a recipe into a template (a cache hit when nothing changed)')
+    .option('--force', 'Rebuild the recipe even when its template is stored')
+    .option('--check', 'Report what would change (boots a throwaway clone; changes and stores nothing)')
+    .option('--diff', 'With --check: show file differences')
+    .option('--accel <accel>', 'auto | kvm | hvf | tcg (auto proves KVM/HVF by booting, else TCG)', { default: 'auto' })
+    .option('--on-error <what>', 'remove | keep the build disk after a failure, for debugging', { default: 'remove' })
+    .option('--cache <dir>', 'Download cache (default: $TNBUILD_CACHE or ~/.vms/cache)')
+    .option('--mirror <dir|url>', 'Look for inputs in a local folder or mirror first (default: $TNBUILD_MIRROR)')
+    .option('--offline', 'Never contact upstream; fail with the list of what is missing')
+    .action(async (name: string, flags: Flags) => {
+      const { recipe } = await import('./recipe.ts');
+      print(
+        await recipe(name, {
+          ...globalOptions(flags),
+          ...downloadFlags(flags),
+          force: Boolean(flags.force),
+          check: Boolean(flags.check),
+          diff: Boolean(flags.diff),
+          accel: oneOf('--accel', flags.accel, ['auto', 'kvm', 'hvf', 'tcg'] as const),
+          onError: oneOf('--on-error', flags.onError, ['remove', 'keep'] as const),
+          signal: interruptSignal(),
+        }),
+      );
+    });
 
   cli
     .command('fetch <name>', 'Download and verify everything a recipe needs into the cache, without building')

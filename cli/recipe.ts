@@ -1,0 +1,54 @@
+import { loadRecipe } from '../dsl/load-recipes.ts';
+import { TnbuildError } from '../errors/index.ts';
+import { imageCodeVersion } from '../plan/image-code-version.ts';
+import { planBuild } from '../plan/plan-build.ts';
+import { formatRecap } from '../provisioners/index.ts';
+import { checkBuild } from '../runner/check-build.ts';
+import { runBuild } from '../runner/run-build.ts';
+import type { AccelChoice } from '../builders/index.ts';
+import { type DownloadFlags, fetchOptionsFor } from './fetch-options.ts';
+import type { GlobalOptions } from './global-options.ts';
+import { createConsoleLogger } from './output.ts';
+import { showBuild } from './views/build-view.ts';
+
+export interface RecipeCommandOptions extends GlobalOptions, DownloadFlags {
+  readonly force?: boolean;
+  readonly check?: boolean;
+  readonly diff?: boolean;
+  readonly accel?: AccelChoice;
+  readonly onError?: 'remove' | 'keep';
+  readonly signal?: AbortSignal;
+}
+
+/** `tnbuild recipe <name>`: build the recipe's template (and its parents'), or reuse them when nothing changed. */
+export async function recipe(name: string, options: RecipeCommandOptions): Promise<string[]> {
+  const resolved = await loadRecipe(options.recipes, name);
+  if (!resolved.arches.includes(options.arch)) {
+    throw new TnbuildError('TNB110', `${name} is not built for ${options.arch}; it declares ${resolved.arches.join(', ')}`, {
+      hint: `Pass --arch ${resolved.arches[0]}, or add ${options.arch} to the recipe's \`arch\`.`,
+    });
+  }
+  const plan = planBuild(resolved, options.arch, imageCodeVersion());
+  const logger = createConsoleLogger(options.verbose);
+  const runOptions = {
+    recipe: resolved,
+    output: options.output,
+    force: options.force ?? false,
+    accel: options.accel ?? 'auto',
+    onError: options.onError ?? 'remove',
+    fetchOptions: fetchOptionsFor(options, logger),
+    logger,
+    ...(options.signal && { signal: options.signal }),
+  } as const;
+
+  if (options.check) {
+    const result = await showBuild(plan, (emit) => checkBuild(plan, { ...runOptions, diff: options.diff ?? false, onEvent: emit }));
+    return [`check ${name} against ${result.against}`, ...(result.provision ? [formatRecap(result.provision.recap)] : [])];
+  }
+  const result = await showBuild(plan, (emit) => runBuild(plan, { ...runOptions, onEvent: emit }));
+  const reused = result.layers.filter((layer) => layer.outcome !== 'built').map((layer) => layer.recipe);
+  return [
+    `${name}: ${result.template.dir}`,
+    reused.length === result.layers.length ? 'cache hit: nothing changed, no VM started' : `built ${result.layers.filter((layer) => layer.outcome === 'built').map((layer) => layer.recipe).join(', ')}${reused.length ? `; reused ${reused.join(', ')}` : ''}`,
+  ];
+}

@@ -1,0 +1,40 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { qemuBinaryFor } from '../builders/index.ts';
+import { type CommitTemplateInput, compactDisk, readBuildVersions, recipeInputs } from '../templates/index.ts';
+import type { LayerContext } from './layer-context.ts';
+
+/**
+ * The sealed build disk → a standalone, compacted qcow2 next to the store (so committing it is a rename) plus
+ * everything the template's manifest records.
+ */
+export async function describeTemplate(
+  context: LayerContext,
+  built: { readonly disk: string; readonly packages: readonly string[]; readonly started: number },
+): Promise<CommitTemplateInput> {
+  const { layer, recipe, store } = context;
+  const work = join(store.root, '.work');
+  await mkdir(work, { recursive: true });
+  const disk = join(work, `${layer.recipe}-${process.pid}-${randomBytes(3).toString('hex')}.qcow2`);
+  await compactDisk(context.runner, built.disk, disk, { compress: layer.seal.compress });
+  return {
+    recipe: layer.recipe,
+    key: layer.key,
+    parentKey: layer.source.type === 'parent' ? layer.source.key : null,
+    arch: layer.arch,
+    os: { family: layer.os.family, release: layer.os.release },
+    disk,
+    compressed: layer.seal.compress,
+    inputs: recipeInputs(recipe, layer.arch),
+    packages: [...built.packages],
+    sshUser: recipe.vm.user,
+    vm: { name: recipe.vm.name, firstBoot: [...recipe.vm.firstBoot] },
+    ports: recipe.ports.map((port) => ({ ...port })),
+    ...(recipe.network && { network: { ...recipe.network } }),
+    machine: { cpus: recipe.machine.cpus, memoryBytes: recipe.machine.memoryBytes },
+    builtAt: new Date(),
+    buildMs: Date.now() - built.started,
+    versions: await readBuildVersions(context.runner, qemuBinaryFor(layer.arch)),
+  };
+}

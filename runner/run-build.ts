@@ -1,0 +1,113 @@
+import { mkdir } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import type { FetchOptions } from '../artifacts/index.ts';
+import type { AccelChoice } from '../builders/index.ts';
+import type { ResolvedRecipe } from '../dsl/resolved-recipe.ts';
+import { type CommandRunner, type Logger, silentLogger } from '../host/command-runner.ts';
+import { execaCommandRunner } from '../host/execa-command-runner.ts';
+import type { BuildPlan, PlannedLayer } from '../plan/plan-build.ts';
+import { ensureTemplate, openTemplateStore, type Template, type TemplateStore } from '../templates/index.ts';
+import type { BuildListener } from './build-event.ts';
+import { buildChildLayer } from './build-child-layer.ts';
+import { buildIsoLayer } from './build-iso-layer.ts';
+import type { LayerContext } from './layer-context.ts';
+
+export interface RunBuildOptions {
+  /** The recipe the plan was made from (its parents are reached through `source.parent`). */
+  readonly recipe: ResolvedRecipe;
+  /** @default 'output' */
+  readonly output?: string;
+  /** @default $TNBUILD_VMS_DIR or ~/vms (templates a clone uses are never replaced under it) */
+  readonly vmsRoot?: string;
+  /** Rebuild the last layer even when its template is stored. @default false */
+  readonly force?: boolean;
+  /** @default 'auto' */
+  readonly accel?: AccelChoice;
+  /** @default 'remove' */
+  readonly onError?: 'remove' | 'keep';
+  readonly fetchOptions?: FetchOptions;
+  readonly runner?: CommandRunner;
+  readonly logger?: Logger;
+  readonly onEvent?: BuildListener;
+  readonly signal?: AbortSignal;
+}
+
+export interface BuildResult {
+  readonly template: Template;
+  /** Per layer: reused from the store, or built now. */
+  readonly layers: readonly { readonly recipe: string; readonly outcome: 'stored' | 'waited' | 'built' }[];
+}
+
+/**
+ * Runs a plan layer by layer, parents first. A layer whose key is stored is a cache hit: nothing boots. Otherwise
+ * its key is locked (a concurrent build of the same key waits, then reuses), it is built, sealed and committed.
+ */
+export async function runBuild(plan: BuildPlan, options: RunBuildOptions): Promise<BuildResult> {
+  const store = openStore(options);
+  const emit = options.onEvent ?? (() => {});
+  const recipes = recipesByName(options.recipe);
+  const layers: BuildResult['layers'][number][] = [];
+  let template: Template | undefined;
+
+  for (const [index, layer] of plan.layers.entries()) {
+    emit({ type: 'layer-start', recipe: layer.recipe, key: layer.key, index, total: plan.layers.length });
+    const context = await createLayerContext(layer, recipes, store, options);
+    const started = Date.now();
+    const isLast = index === plan.layers.length - 1;
+    const result = await ensureTemplate(
+      store,
+      layer.key,
+      () => (layer.source.type === 'iso' ? buildIsoLayer(context, started) : buildChildLayer(context, started)),
+      {
+        force: isLast && (options.force ?? false),
+        ...(options.signal && { signal: options.signal }),
+        onWait: (holder) => emit({ type: 'log', recipe: layer.recipe, level: 'info', message: `waiting for a concurrent build of this key${holder ? ` (pid ${holder.pid})` : ''}` }),
+      },
+    );
+    template = result.template;
+    layers.push({ recipe: layer.recipe, outcome: result.outcome });
+    if (result.outcome === 'built') {
+      emit({ type: 'layer-built', recipe: layer.recipe, key: layer.key, templateDir: template.dir, elapsedMs: Date.now() - started });
+    } else {
+      emit({ type: 'layer-cached', recipe: layer.recipe, key: layer.key, templateDir: template.dir, outcome: result.outcome });
+    }
+  }
+  return { template: template!, layers };
+}
+
+export function openStore(options: Pick<RunBuildOptions, 'output' | 'vmsRoot'>): TemplateStore {
+  const output = resolve(options.output ?? 'output');
+  return openTemplateStore({ root: join(output, 'templates'), ...(options.vmsRoot && { vmsRoot: options.vmsRoot }) });
+}
+
+/** What one layer's work needs; its logs go to output/logs/<recipe>-<arch>-<key12>/. */
+export async function createLayerContext(
+  layer: PlannedLayer,
+  recipes: ReadonlyMap<string, ResolvedRecipe>,
+  store: TemplateStore,
+  options: RunBuildOptions,
+): Promise<LayerContext> {
+  const logDir = join(dirname(store.root), 'logs', `${layer.recipe}-${layer.arch}-${layer.key.slice(0, 12)}`);
+  await mkdir(logDir, { recursive: true });
+  return {
+    layer,
+    recipe: recipes.get(layer.recipe)!,
+    store,
+    logDir,
+    accel: options.accel ?? 'auto',
+    onError: options.onError ?? 'remove',
+    fetchOptions: options.fetchOptions ?? {},
+    runner: options.runner ?? execaCommandRunner,
+    logger: options.logger ?? silentLogger,
+    emit: options.onEvent ?? (() => {}),
+    ...(options.signal && { signal: options.signal }),
+  };
+}
+
+export function recipesByName(recipe: ResolvedRecipe): Map<string, ResolvedRecipe> {
+  const byName = new Map<string, ResolvedRecipe>();
+  for (let layer: ResolvedRecipe | undefined = recipe; layer; layer = layer.source.type === 'parent' ? layer.source.parent : undefined) {
+    byName.set(layer.name, layer);
+  }
+  return byName;
+}
