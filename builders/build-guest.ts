@@ -28,6 +28,7 @@ import { planDiskMachine, planInstallMachine } from './plan-machine.ts';
 import { createQemuImg } from './qemu-img.ts';
 import type { QemuExit, QemuLauncher, QemuProcess } from './qemu-process.ts';
 import { resolveAccel } from './resolve-accel.ts';
+import { runOverSsh } from './run-over-ssh.ts';
 import { waitForSsh } from './wait-for-ssh.ts';
 
 export interface BuildGuestOptions {
@@ -53,6 +54,8 @@ export interface BuildGuestOptions {
   readonly workDir?: string;
   /** `keep` leaves the scratch disk after a failure, for debugging. @default 'remove' */
   readonly onError?: 'remove' | 'keep';
+  /** Run over SSH by `shutdown()` (Packer's shutdown_command). @default 'poweroff' */
+  readonly shutdownCommand?: string;
   /** Milliseconds for sshd to accept the build key after the reboot. @default 600000 */
   readonly sshTimeoutMs?: number;
   readonly signal?: AbortSignal;
@@ -83,7 +86,7 @@ export interface GuestHandle {
   readonly diskPath: string;
   readonly workDir: string;
   readonly qemu: QemuProcess;
-  /** ACPI poweroff with a deadline, then quit, then kill. */
+  /** The shutdown command over SSH, then the ACPI power button, then QMP quit, then SIGKILL; all within the deadline. */
   shutdown(options?: { deadlineMs?: number }): Promise<QemuExit>;
   kill(): Promise<QemuExit>;
   /** Deletes the scratch folder (disk included); call after shutdown once the disk is no longer needed. */
@@ -134,6 +137,31 @@ function checkDiskSize(plan: InstallPlan, diskBytes: number, driver: string): vo
     'TNB307',
     `the ${driver} install needs at least ${mib(plan.minDiskBytes)} but the disk has ${mib(diskBytes)}`,
   );
+}
+
+function waitAtMost<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(undefined), ms);
+    void promise.then((value) => {
+      clearTimeout(timer);
+      resolve(value);
+    });
+  });
+}
+
+/** Asks the guest to power off over SSH; if it has not within the deadline, QEMU's own escalation takes over. */
+async function shutdownGuest(
+  qemu: QemuProcess,
+  ssh: GuestSsh,
+  command: string,
+  deadlineMs: number,
+): Promise<QemuExit> {
+  if (qemu.hasExited) return qemu.exited;
+  const started = Date.now();
+  // The connection usually drops as the guest goes down: that is success, not an error.
+  await runOverSsh(ssh, command, { timeoutMs: 15_000 }).catch(() => undefined);
+  const exit = await waitAtMost(qemu.exited, Math.max(0, deadlineMs - (Date.now() - started) - 15_000));
+  return exit ?? qemu.shutdown({ deadlineMs: 10_000 });
 }
 
 /**
@@ -239,23 +267,29 @@ export async function buildGuest(options: BuildGuestOptions): Promise<GuestHandl
     });
     stages.done(ready.hostKeySha256);
     const guest = running;
+    const ssh: GuestSsh = {
+      host: '127.0.0.1',
+      port: sshPort,
+      username: plan.username,
+      privateKey: key.privateKey,
+      publicKey: key.publicKey,
+      hostKeySha256: ready.hostKeySha256,
+    };
     return {
-      ssh: {
-        host: '127.0.0.1',
-        port: sshPort,
-        username: plan.username,
-        privateKey: key.privateKey,
-        publicKey: key.publicKey,
-        hostKeySha256: ready.hostKeySha256,
-      },
+      ssh,
       ports,
       accel,
       serialLogPath,
       diskPath,
       workDir: scratch.dir,
       qemu: guest,
-      shutdown: async (shutdownOptions) => {
-        const exit = await guest.shutdown(shutdownOptions);
+      shutdown: async (shutdownOptions = {}) => {
+        const exit = await shutdownGuest(
+          guest,
+          ssh,
+          options.shutdownCommand ?? 'poweroff',
+          shutdownOptions.deadlineMs ?? 120_000,
+        );
         guest.console.close();
         return exit;
       },

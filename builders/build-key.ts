@@ -1,4 +1,7 @@
-import { utils } from 'ssh2';
+import ssh2 from 'ssh2';
+
+// ssh2 is CommonJS: Node's ESM loader only gives it a default export.
+const { utils } = ssh2;
 
 /** An ephemeral ed25519 key pair for one build, in OpenSSH format; it goes to the guest's authorized_keys. */
 export interface BuildKey {

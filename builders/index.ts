@@ -50,5 +50,6 @@ export {
   type ResolvedAccel,
   resolveAccel,
 } from './resolve-accel.ts';
+export { runOverSsh, type SshCommandResult, type SshTarget } from './run-over-ssh.ts';
 export { connectSerialConsole, SerialConsole } from './serial-console.ts';
 export { fingerprintSha256, type SshReady, waitForSsh } from './wait-for-ssh.ts';

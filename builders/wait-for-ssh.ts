@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Client } from 'ssh2';
+import ssh2 from 'ssh2';
 import { TnbuildError } from '../errors/index.ts';
 import { type Logger, silentLogger } from '../host/command-runner.ts';
 import { sleepFor } from './serial-console.ts';
@@ -31,7 +31,7 @@ export function fingerprintSha256(hostKey: Buffer): string {
 
 function tryOnce(options: WaitForSshOptions, timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
-    const client = new Client();
+    const client = new ssh2.Client();
     let hostKey: string | undefined;
     client.once('ready', () => {
       client.end();

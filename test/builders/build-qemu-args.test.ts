@@ -72,8 +72,8 @@ describe('buildQemuArgs', () => {
     );
   });
 
-  it('x86_64 under TCG uses -cpu max; under KVM the host CPU', () => {
-    expect(buildQemuArgs(x86)).toContain('max');
+  it('x86_64 under TCG uses -cpu qemu64; under KVM the host CPU', () => {
+    expect(buildQemuArgs(x86)).toContain('qemu64');
     expect(buildQemuArgs({ ...x86, accel: 'kvm' })).toContain('host');
   });
 });
