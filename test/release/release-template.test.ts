@@ -26,7 +26,7 @@ beforeAll(async () => {
     now: () => new Date('2025-02-03T04:05:06.789Z'),
     onProgress: (event) => progress.push(event),
   });
-});
+}, 120_000);
 
 afterAll(async () => {
   await execa('rm', ['-rf', root]);

@@ -17,7 +17,7 @@ export async function makeTempDir(prefix = 'tnbuild-release-'): Promise<string> 
 /** A real ed25519 key made now (never committed); `.pub` beside it. */
 export async function makeKey(dir: string, name: string): Promise<{ key: string; pub: string }> {
   const key = join(dir, name);
-  await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', name, '-f', key]);
+  await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', name, '-f', key], { input: '' });
   return { key, pub: `${key}.pub` };
 }
 
