@@ -112,6 +112,55 @@ export function createCli() {
     });
 
   cli
+    .command('install', 'Build or reuse the node and registry templates, clone both into ~/vms and start them')
+    .option('--replace', 'Recreate VMs that exist already')
+    .option('--key <file>', 'Public key the clones let in (default: ~/.ssh/id_ed25519.pub, else one made in ~/.vms/ssh)')
+    .option('--accel <accel>', 'auto | kvm | hvf | tcg', { default: 'auto' })
+    .action(async (flags: Flags) => {
+      const { install } = await import('./install.ts');
+      print(
+        await install({
+          ...globalOptions(flags),
+          ...downloadFlags(flags),
+          replace: Boolean(flags.replace),
+          accel: oneOf('--accel', flags.accel, ['auto', 'kvm', 'hvf', 'tcg'] as const),
+          ...(flags.key !== undefined && { key: String(flags.key) }),
+          signal: interruptSignal(),
+        }),
+      );
+    });
+
+  cli
+    .command('vm <action> [name] [...command]', 'Clones in ~/vms: create <recipe> | start | stop | status | ssh | destroy | list')
+    .option('--name <name>', 'create: the VM name (default: the recipe’s vm.name, e.g. trustnet-node)')
+    .option('--full', 'create: an independent copy instead of a linked clone')
+    .option('--force', 'create: replace an existing VM; destroy: even when running')
+    .option('--key <file>', 'Public key the clone lets in (default: ~/.ssh/id_ed25519.pub, else one made in ~/.vms/ssh)')
+    .option('--accel <accel>', 'auto | kvm | hvf | tcg', { default: 'auto' })
+    .action(async (action: string, name: string | undefined, command: string[], flags: Flags) => {
+      const { vm } = await import('./vm.ts');
+      print(
+        await vm(action, name, {
+          ...globalOptions(flags),
+          ...(flags.name !== undefined && { name: String(flags.name) }),
+          full: Boolean(flags.full),
+          force: Boolean(flags.force),
+          ...(flags.key !== undefined && { key: String(flags.key) }),
+          accel: oneOf('--accel', flags.accel, ['auto', 'kvm', 'hvf', 'tcg'] as const),
+          command,
+        }),
+      );
+    });
+
+  cli
+    .command('templates <action> [ref]', 'The template store: list | rm <name|key> | gc')
+    .option('--dry-run', 'gc: only say what would be removed')
+    .action(async (action: string, ref: string | undefined, flags: Flags) => {
+      const { templates } = await import('./templates.ts');
+      print(await templates(action, ref, { ...globalOptions(flags), dryRun: Boolean(flags.dryRun) }));
+    });
+
+  cli
     .command('fetch <name>', 'Download and verify everything a recipe needs into the cache, without building')
     .option('--cache <dir>', 'Download cache (default: $TNBUILD_CACHE or ~/.vms/cache)')
     .option('--mirror <dir|url>', 'Look for inputs in a local folder or mirror first (default: $TNBUILD_MIRROR)')

@@ -1,0 +1,36 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { resolveVmsRoot, startVm } from '../vms/index.ts';
+import { recipe, type RecipeCommandOptions } from './recipe.ts';
+import { createFromRecipe } from './vm.ts';
+
+export interface InstallOptions extends RecipeCommandOptions {
+  /** Recreate VMs that exist already. @default false */
+  readonly replace?: boolean;
+  /** @default ['node', 'registry'] */
+  readonly names?: readonly string[];
+  readonly key?: string;
+}
+
+/**
+ * `tnbuild install`: what the seed's one-shot script did, done the cached way — build or reuse the node and
+ * registry templates, clone both into ~/vms, start them.
+ */
+export async function install(options: InstallOptions): Promise<string[]> {
+  const lines: string[] = [];
+  const names = options.names ?? ['node', 'registry'];
+  for (const name of names) lines.push(...(await recipe(name, options)));
+  const started = Date.now();
+  for (const name of names) {
+    const vmName = `trustnet-${name}`;
+    if (existsSync(join(resolveVmsRoot(), vmName, 'vm.json')) && !options.replace) {
+      lines.push(`${vmName} exists; kept it (pass --replace to recreate it from the template)`);
+      continue;
+    }
+    lines.push(await createFromRecipe(name, { ...options, force: options.replace ?? false }));
+    const status = await startVm(vmName);
+    lines.push(`started ${vmName} (pid ${status.pid}); ssh: tnbuild vm ssh ${vmName}`);
+  }
+  lines.push(`VMs ready in ${((Date.now() - started) / 1000).toFixed(1)} s after the templates`);
+  return lines;
+}

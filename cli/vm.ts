@@ -1,0 +1,79 @@
+import { requireHostTools, resolveAccel, type AccelChoice } from '../builders/index.ts';
+import { TnbuildError } from '../errors/index.ts';
+import { createVm, destroyVm, listVms, sshVm, startVm, stopVm, type VmStatus, vmStatus } from '../vms/index.ts';
+import type { GlobalOptions } from './global-options.ts';
+import { templateForRecipe } from './template-for-recipe.ts';
+import { resolveUserKey } from './user-key.ts';
+
+export interface VmCommandOptions extends GlobalOptions {
+  readonly name?: string;
+  readonly full?: boolean;
+  readonly force?: boolean;
+  readonly key?: string;
+  readonly accel?: AccelChoice;
+  /** For `ssh`: the command to run instead of a shell. */
+  readonly command?: readonly string[];
+}
+
+function formatStatus(status: VmStatus): string {
+  const ports = status.ports.map((port) => `${port.name} 127.0.0.1:${port.host}→${port.guest}`).join(', ');
+  return `${status.name.padEnd(20)} ${status.state.padEnd(8)} ${status.pid ? `pid ${status.pid}`.padEnd(10) : ''.padEnd(10)} ${status.ula ?? '-'}  ${ports}`;
+}
+
+/** `tnbuild vm create|start|stop|status|ssh|destroy|list`: clones in ~/vms and their lifecycle. */
+export async function vm(action: string, target: string | undefined, options: VmCommandOptions): Promise<string[]> {
+  const need = (what: string) => {
+    if (!target) throw new TnbuildError('TNB110', `tnbuild vm ${action} needs ${what}`);
+    return target;
+  };
+  switch (action) {
+    case 'create':
+      return [await createFromRecipe(need('a recipe name (node, registry)'), options)];
+    case 'start': {
+      const status = await startVm(need('a VM name'));
+      return [`started ${formatStatus(status)}`];
+    }
+    case 'stop': {
+      const result = await stopVm(need('a VM name'));
+      return [`stopped ${target} (${result.method}, ${(result.elapsedMs / 1000).toFixed(1)} s)`];
+    }
+    case 'status':
+      return [formatStatus(await vmStatus(need('a VM name')))];
+    case 'list': {
+      const statuses = await listVms();
+      return statuses.length ? statuses.map(formatStatus) : ['no VMs (create one with `tnbuild vm create node`)'];
+    }
+    case 'destroy': {
+      const result = await destroyVm(need('a VM name'), { force: options.force ?? false });
+      return [`destroyed ${target}${result.removedBases.length ? `; removed unused base disks ${result.removedBases.join(', ')}` : ''}`];
+    }
+    case 'ssh': {
+      const { identityFile } = await resolveUserKey(options.key);
+      const { file, args } = await sshVm(need('a VM name'), { identityFile, ...(options.command?.length && { command: options.command }) });
+      const { execa } = await import('execa');
+      const result = await execa(file, args, { stdio: 'inherit', reject: false });
+      process.exitCode = result.exitCode ?? 1;
+      return [];
+    }
+    default:
+      throw new TnbuildError('TNB110', `unknown vm action "${action}"; expected create | start | stop | status | ssh | destroy | list`);
+  }
+}
+
+/** A clone of the recipe's current template, with the user's key and the recipe's name, ports and ULA. */
+export async function createFromRecipe(recipeName: string, options: VmCommandOptions): Promise<string> {
+  const { recipe, template } = await templateForRecipe(recipeName, options);
+  const tools = await requireHostTools(options.arch);
+  const accel = await resolveAccel({ arch: options.arch, choice: options.accel ?? 'auto', qemuSystem: tools.qemuSystem, firmware: tools.firmware });
+  const { publicKey } = await resolveUserKey(options.key);
+  const created = await createVm({
+    template,
+    name: options.name ?? recipe.vm.name,
+    full: options.full ?? false,
+    force: options.force ?? false,
+    sshPublicKey: publicKey,
+    machine: { accel: accel.accel, firmware: tools.firmware, qemuSystem: tools.qemuSystem },
+  });
+  const mode = created.record.disk.mode === 'linked' ? 'linked clone' : 'full copy';
+  return `created ${created.record.name} (${mode} of ${template.name}) in ${created.paths.dir} in ${created.elapsedMs} ms; start it with \`tnbuild vm start ${created.record.name}\``;
+}
