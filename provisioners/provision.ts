@@ -10,7 +10,7 @@ import type { OsFamily } from './os-family/os-family.ts';
 import { resolveFamily } from './os-family/resolve-family.ts';
 import type { ProvisionEvent } from './provision-events.ts';
 import { countRecap, type Recap, type StepStatus } from './recap.ts';
-import { isSecretPath, redactStepArgs } from './redact-args.ts';
+import { isSecretPath, redactStepArgs, redactText } from './redact-args.ts';
 import { probeFiles } from './remote-files.ts';
 import type { SshSession } from './ssh-session.ts';
 import { toStepError } from './step-error.ts';
@@ -139,7 +139,7 @@ export async function provision(options: ProvisionOptions): Promise<ProvisionRes
         ...base,
         status: result.status,
         reason: result.reason,
-        ...(result.diff ? { diff: result.diff } : {}),
+        ...(result.diff ? { diff: redactText(result.diff) } : {}),
         durationMs: performance.now() - t0,
       };
     } catch (error) {

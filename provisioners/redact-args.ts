@@ -14,9 +14,12 @@ export function redactStepArgs(step: ResolvedStep): Record<string, unknown> {
   return redactObject(args) as Record<string, unknown>;
 }
 
-/** Whether a path looks like it holds a secret, so its diff stays out of logs. */
+const SECRET_FILE = /^id_(rsa|dsa|ecdsa|ed25519)(_sk)?$|\.(pem|key|p12|pfx)$|shadow|htpasswd/i;
+
+/** Whether a path looks like it holds a secret (by its file name), so its diff stays out of logs. */
 export function isSecretPath(path: string): boolean {
-  return SECRET_NAME.test(path.split('/').pop() ?? '');
+  const name = path.split('/').pop() ?? '';
+  return SECRET_NAME.test(name) || SECRET_FILE.test(name);
 }
 
 function redactObject(value: unknown, key = ''): unknown {

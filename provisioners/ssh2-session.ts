@@ -154,29 +154,32 @@ class Ssh2Session implements SshSession {
       asUser: options.user,
       become: this.become,
     });
-    const client = await this.ensureClient();
     const timeoutMs = options.timeoutMs ?? this.options.commandTimeoutMs ?? 600_000;
-    const result = await new Promise<ExecResult>((resolve, reject) => {
-      client.exec(wrapped, (error, channel) => {
-        if (error) {
-          reject(this.client === client ? error : this.lost('a command'));
-          return;
-        }
-        collectChannel(channel, wrapped, timeoutMs, options.stdin).then(resolve, (failure: unknown) => {
-          if (failure === TIMED_OUT) {
-            reject(
-              new TnbuildError(
-                'TNB402',
-                `a command did not finish within ${formatMs(timeoutMs)} and was killed`,
-                {
-                  details: [`command: ${wrapped.length > 300 ? `${wrapped.slice(0, 300)}…` : wrapped}`],
-                },
-              ),
-            );
-          } else reject(this.lost('a command'));
-        });
+    let channel: ClientChannel;
+    try {
+      channel = await this.openExec(await this.ensureClient(), PID_PREFIX + wrapped);
+    } catch (error) {
+      if (!(error instanceof ConnectionGone)) throw error;
+      // The channel never opened, so the command never ran: reconnecting and sending it again is safe.
+      this.logger.debug(`ssh ${this.where}: connection gone before a command started; reconnecting`);
+      await this.reconnect();
+      channel = await this.openExec(this.client as Client, PID_PREFIX + wrapped).catch((again: unknown) => {
+        throw again instanceof ConnectionGone ? this.lost('a command') : again;
       });
-    });
+    }
+    const kill = (pid: number | undefined) => this.killProcessGroup(pid);
+    const result = await collectChannel(channel, wrapped, timeoutMs, options.stdin, kill).catch(
+      (failure: unknown) => {
+        if (failure !== TIMED_OUT) throw this.lost('a command');
+        throw new TnbuildError(
+          'TNB402',
+          `a command did not finish within ${formatMs(timeoutMs)} and was killed`,
+          {
+            details: [`command: ${wrapped.length > 300 ? `${wrapped.slice(0, 300)}…` : wrapped}`],
+          },
+        );
+      },
+    );
     if (
       result.exitCode !== 0 &&
       wrapped !== command &&
@@ -192,6 +195,39 @@ class Ssh2Session implements SshSession {
       );
     }
     return result;
+  }
+
+  /** Kills a timed-out command's process group from a second channel, as root when the session can become it. */
+  private async killProcessGroup(pid: number | undefined): Promise<void> {
+    const client = this.client;
+    if (pid === undefined || !client) return;
+    const script = `kill -KILL -- -${pid} 2>/dev/null; kill -KILL ${pid} 2>/dev/null; true`;
+    const command = wrapCommand(script, {
+      loginUser: this.loginUser,
+      asUser: this.canBecome ? 'root' : this.loginUser,
+      become: this.become,
+    });
+    const channel = await this.openExec(client, command).catch(() => undefined);
+    if (channel)
+      await collectChannel(channel, command, 10_000, undefined, async () => {}).catch(() => undefined);
+  }
+
+  private openExec(client: Client, command: string): Promise<ClientChannel> {
+    return new Promise((resolve, reject) => {
+      const gone = () => reject(new ConnectionGone());
+      client.once('close', gone);
+      client.exec(command, (error, channel) => {
+        client.removeListener('close', gone);
+        if (!error) resolve(channel);
+        else if (
+          this.client !== client ||
+          /not connected|no response|closed|ECONNRESET|EPIPE/i.test(error.message)
+        ) {
+          if (this.client === client) this.dropClient();
+          reject(new ConnectionGone());
+        } else reject(error);
+      });
+    });
   }
 
   private async sftp(): Promise<SFTPWrapper> {
@@ -253,11 +289,23 @@ class Ssh2Session implements SshSession {
 
 const TIMED_OUT = Symbol('timed out');
 
+/** The connection went away before a channel opened. */
+class ConnectionGone extends Error {}
+
+/**
+ * Every command is sent behind `printf '\036%s\036' "$$" >&2`: the login shell's pid, which sshd made a session
+ * leader, so the whole process group can be killed on a timeout. sshd's own `signal` request is refused for root
+ * logins ("session signalling requires privilege separation": OpenSSH skips post-auth privsep for root).
+ */
+export const PID_PREFIX = `printf '\\036%s\\036' "$$" >&2\n`;
+const PID_MARK = /^\x1e(\d+)\x1e/;
+
 function collectChannel(
   channel: ClientChannel,
   command: string,
   timeoutMs: number,
   stdin: string | Buffer | undefined,
+  kill: (pid: number | undefined) => Promise<void>,
 ): Promise<ExecResult> {
   return new Promise((resolve, reject) => {
     const stdout: Buffer[] = [];
@@ -265,13 +313,13 @@ function collectChannel(
     let exitCode: number | undefined;
     let exitSignal: string | undefined;
     let timedOut = false;
+    const pidOf = (): number | undefined => {
+      const match = PID_MARK.exec(Buffer.concat(stderr).subarray(0, 32).toString('latin1'));
+      return match ? Number(match[1]) : undefined;
+    };
     const timer = setTimeout(() => {
       timedOut = true;
-      // sshd delivers the signal to the command's whole process group.
-      try {
-        channel.signal('KILL');
-      } catch {}
-      channel.close();
+      void kill(pidOf()).finally(() => channel.close());
     }, timeoutMs);
     channel.on('data', (chunk: Buffer) => stdout.push(chunk));
     channel.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
@@ -285,7 +333,9 @@ function collectChannel(
       // sshd always reports an exit status or signal before it closes a channel; silence means the connection went.
       if (exitCode === undefined && exitSignal === undefined)
         return reject(new Error('closed without an exit status'));
-      const err = Buffer.concat(stderr).toString('utf8');
+      const err = Buffer.concat(stderr)
+        .toString('utf8')
+        .replace(/^\x1e\d+\x1e/, '');
       resolve({
         command,
         exitCode: exitCode ?? 128,

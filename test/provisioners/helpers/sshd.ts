@@ -15,6 +15,8 @@ export interface TestSshd {
   readonly hostKeySha256: string;
   readonly privateKey: string;
   readonly publicKey: string;
+  /** What sshd wrote to stderr since it last started (set TNB_SSHD_LOGLEVEL=DEBUG3 for more). */
+  log(): string;
   /** Kills the per-connection sshd processes: every open connection drops, the listener stays. */
   dropConnections(): Promise<number>;
   /** Stops the listener and its connections; `start()` brings it back on the same port with the same host key. */
@@ -65,7 +67,7 @@ export async function startSshd(): Promise<TestSshd> {
       'MaxStartups 50',
       'Subsystem sftp internal-sftp',
       'SetEnv SHLVL=1',
-      'LogLevel ERROR',
+      `LogLevel ${process.env.TNB_SSHD_LOGLEVEL ?? 'ERROR'}`,
       '',
     ].join('\n'),
   );
@@ -103,6 +105,7 @@ export async function startSshd(): Promise<TestSshd> {
     hostKeySha256: fingerprint,
     privateKey: pair.private,
     publicKey: pair.public.trim(),
+    log: () => log,
     dropConnections,
     stop,
     start,

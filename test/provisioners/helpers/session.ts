@@ -1,0 +1,52 @@
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { execa } from 'execa';
+import type { SshSession } from '../../../provisioners/ssh-session.ts';
+import { connectSsh, type SshConnectOptions } from '../../../provisioners/ssh2-session.ts';
+import type { TestSshd } from './sshd.ts';
+
+export function connectTo(sshd: TestSshd, extra: Partial<SshConnectOptions> = {}): Promise<SshSession> {
+  return connectSsh({
+    host: '127.0.0.1',
+    port: sshd.port,
+    username: 'root',
+    privateKey: sshd.privateKey,
+    hostKeySha256: sshd.hostKeySha256,
+    connectAttempts: 2,
+    ...extra,
+  });
+}
+
+/** A world-readable temp dir standing in for the guest's filesystem root. */
+export async function makeSandbox(): Promise<{ dir: string; remove: () => Promise<void> }> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'tnb-guest-'));
+  await chmod(dir, 0o755);
+  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** A throwaway account with a plain /bin/sh (`useradd -m -s /bin/sh`), removed with its home afterwards. */
+export async function makeThrowawayUser(
+  prefix = 'tnbt',
+): Promise<{ name: string; home: string; remove: () => Promise<void> }> {
+  const name = `${prefix}${randomBytes(3).toString('hex')}`;
+  await execa('useradd', ['-m', '-s', '/bin/sh', name]);
+  return {
+    name,
+    home: `/home/${name}`,
+    remove: async () => {
+      // Anything the tests left running as this user, by pid.
+      const ps = await execa('ps', ['-o', 'pid=', '-u', name], { reject: false });
+      for (const pid of ps.stdout
+        .split('\n')
+        .map(Number)
+        .filter((value) => value > 0)) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {}
+      }
+      await execa('userdel', ['-r', name], { reject: false });
+    },
+  };
+}
