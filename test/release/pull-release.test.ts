@@ -22,7 +22,12 @@ beforeAll(async () => {
   root = await makeTempDir();
   ({ template } = await makeStoredTemplate(join(root, 'build-host')));
   key = await makeKey(root, 'publisher');
-  release = await releaseTemplate({ template, version: '2.1.0', key: key.key, outDir: join(root, 'releases') });
+  release = await releaseTemplate({
+    template,
+    version: '2.1.0',
+    key: key.key,
+    outDir: join(root, 'releases'),
+  });
   server = await serveFolder(join(root, 'releases'));
   home = join(root, 'home');
   restoreHome = await useFreshHome(home);
@@ -74,7 +79,10 @@ describe('pullRelease', () => {
     const store = emptyStore('from-url');
     const allowed = join(root, 'allowed_signers');
     const publicKey = (await readFile(key.pub, 'utf8')).trim().split(' ').slice(0, 2).join(' ');
-    await execa('sh', ['-c', `echo 'releases@example.org namespaces="tnbuild-release" ${publicKey}' > '${allowed}'`]);
+    await execa('sh', [
+      '-c',
+      `echo 'releases@example.org namespaces="tnbuild-release" ${publicKey}' > '${allowed}'`,
+    ]);
     const events: ReleaseProgressEvent[] = [];
     server.requests.length = 0;
     const result = await pullRelease({
@@ -86,19 +94,26 @@ describe('pullRelease', () => {
     });
     expect(result.signer.principal).toBe('releases@example.org');
     await expectSameTemplate(result.template);
-    expect(server.requests.slice(0, 2)).toEqual(['/node-2.1.0-x86_64/SHA256SUMS', '/node-2.1.0-x86_64/SHA256SUMS.sig']);
+    expect(server.requests.slice(0, 2)).toEqual([
+      '/node-2.1.0-x86_64/SHA256SUMS',
+      '/node-2.1.0-x86_64/SHA256SUMS.sig',
+    ]);
     expect(server.requests.slice(2).sort()).toEqual([
       '/node-2.1.0-x86_64/manifest.json',
       '/node-2.1.0-x86_64/node-2.1.0-x86_64.qcow2.zst',
       '/node-2.1.0-x86_64/node-2.1.0-x86_64.spdx.json',
     ]);
     await stat(cacheBlobPath(home, release.manifest.image.sha256));
-    expect(events.filter((event) => event.stage === 'download' && event.done).map((event) => event.fileName).sort()).toEqual([
-      'manifest.json',
-      'node-2.1.0-x86_64.qcow2.zst',
-      'node-2.1.0-x86_64.spdx.json',
-    ]);
-    expect(events.filter((event) => event.stage === 'unpack').at(-1)).toMatchObject({ done: true, received: release.manifest.image.size });
+    expect(
+      events
+        .filter((event) => event.stage === 'download' && event.done)
+        .map((event) => event.fileName)
+        .sort(),
+    ).toEqual(['manifest.json', 'node-2.1.0-x86_64.qcow2.zst', 'node-2.1.0-x86_64.spdx.json']);
+    expect(events.filter((event) => event.stage === 'unpack').at(-1)).toMatchObject({
+      done: true,
+      received: release.manifest.image.size,
+    });
   });
 
   it('serves a second pull by URL from the cache: only the signed list is fetched again', async () => {
@@ -114,8 +129,18 @@ describe('pullRelease', () => {
 
   it('imports xz and qcow2-internal releases; the qcow2 one is stored as the compressed image itself', async () => {
     for (const compression of ['xz', 'qcow2'] as const) {
-      const other = await releaseTemplate({ template, version: `2.1.0-${compression}`, key: key.key, compression, outDir: join(root, 'releases') });
-      const result = await pullRelease({ source: other.dir, trustedKeys: key.pub, store: emptyStore(`from-${compression}`) });
+      const other = await releaseTemplate({
+        template,
+        version: `2.1.0-${compression}`,
+        key: key.key,
+        compression,
+        outDir: join(root, 'releases'),
+      });
+      const result = await pullRelease({
+        source: other.dir,
+        trustedKeys: key.pub,
+        store: emptyStore(`from-${compression}`),
+      });
       if (compression === 'xz') {
         await expectSameTemplate(result.template);
       } else {
