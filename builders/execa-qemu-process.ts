@@ -21,7 +21,8 @@ function stderrTailOf(stderr: unknown): string[] {
   return String(stderr ?? '')
     .trimEnd()
     .split('\n')
-    .filter(Boolean)
+    // QEMU's note that it waits for the serial client is expected, not a symptom.
+    .filter((line) => line && !line.includes('info: QEMU waiting for connection'))
     .slice(-20);
 }
 

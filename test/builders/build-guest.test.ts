@@ -1,0 +1,228 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { StageEvent } from '../../builders/build-events.ts';
+import { type BuildGuestOptions, buildGuest } from '../../builders/build-guest.ts';
+import type { InstallDriver } from '../../builders/drivers/install-driver.ts';
+import { scriptDriver } from '../../builders/drivers/script-driver.ts';
+import type { HostLookup } from '../../builders/host-lookup.ts';
+import { nodeHostLookup } from '../../builders/host-lookup.ts';
+import { fakeQemuLauncher, type GuestScript } from './helpers/fake-qemu.ts';
+
+const MiB = 1024 ** 2;
+
+/** The test ISO's protocol, played by a script: fetch the answer file the builder serves, "install", reboot. */
+const scriptedInstall: GuestScript = (guest) => {
+  if (guest.boot > 0) return;
+  guest.print('ISOLINUX 6.04\r\nboot: ');
+  void guest.typed('\r').then(async (typed) => {
+    const url = /tnb\.answer=http:\/\/10\.0\.2\.2:(\d+)(\/\S+)/.exec(typed);
+    const answer = await (await fetch(`http://127.0.0.1:${url?.[1]}${url?.[2]}`)).text();
+    const key = /^AUTHORIZED_KEY='(.*)'$/m.exec(answer)?.[1] ?? '';
+    guest.print('\r\ntnb-live: running answer file\r\ntnb-install: done\r\n');
+    setTimeout(() => {
+      guest.print('Debian GNU/Linux 12 tnb-e2e ttyS0\r\n\r\ntnb-e2e login: ');
+      guest.startSshd(key);
+    }, 100);
+  });
+};
+
+describe('buildGuest (fake QEMU, real HTTP, real SSH)', () => {
+  let dir: string;
+  let iso: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'tnbuild-build-'));
+    iso = join(dir, 'installer.iso');
+    await writeFile(iso, 'not really an ISO');
+  });
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  function options(overrides: Partial<BuildGuestOptions>): BuildGuestOptions {
+    return {
+      arch: 'x86_64',
+      iso,
+      driver: scriptDriver({ hostname: 'tnb-e2e' }),
+      diskBytes: 64 * MiB,
+      accel: 'tcg',
+      logDir: join(dir, 'logs'),
+      workDir: join(dir, 'scratch'),
+      ...overrides,
+    };
+  }
+
+  it('runs boot → install → reboot → ssh-ready and returns a handle with the pinned host key', async () => {
+    const launcher = fakeQemuLauncher(scriptedInstall);
+    const events: StageEvent[] = [];
+    const guest = await buildGuest(options({ launcher, onStage: (event) => events.push(event) }));
+    expect(events.map((event) => `${event.stage}:${event.status}`)).toEqual([
+      'boot:start',
+      'boot:done',
+      'install:start',
+      'install:done',
+      'reboot:start',
+      'reboot:done',
+      'ssh-ready:start',
+      'ssh-ready:done',
+    ]);
+    expect(guest.ssh).toMatchObject({
+      host: '127.0.0.1',
+      username: 'root',
+      hostKeySha256: expect.stringMatching(/^SHA256:/),
+    });
+    expect(guest.ssh.port).toBe(launcher.specs[0]?.ports[0]?.host);
+    expect(launcher.specs[0]).toMatchObject({
+      cdrom: iso,
+      accel: 'tcg',
+      disk: join(dir, 'scratch/disk.qcow2'),
+    });
+    expect(existsSync(guest.diskPath)).toBe(true);
+    await expect(guest.shutdown({ deadlineMs: 5000 })).resolves.toMatchObject({ exitCode: 0 });
+    expect(launcher.alive()).toBe(0);
+    await guest.removeScratch();
+    expect(await readdir(join(dir, 'scratch'))).toEqual([]);
+  });
+
+  it('restart-from-disk: waits for the installer to end, then boots the disk without the CD', async () => {
+    const driver: InstallDriver = {
+      name: 'restart',
+      plan: (context) => ({
+        files: { '/key': { content: context.authorizedKey } },
+        bootSteps: [{ expect: 'login: ', timeoutMs: 2000 }, { send: 'root\n' }],
+        installSteps: [{ expect: 'Installation is complete', timeoutMs: 2000 }, { send: 'poweroff\n' }],
+        rebootSteps: [{ expect: 'login: ', timeoutMs: 2000 }],
+        afterInstall: 'restart-from-disk',
+        username: 'root',
+      }),
+    };
+    let launcherKey = '';
+    const launcher = fakeQemuLauncher((guest) => {
+      if (guest.boot === 0) {
+        guest.print('localhost login: ');
+        void guest.typed('poweroff\n').then(() => guest.exit());
+        void guest.typed('root\n').then(() => guest.print('Installation is complete. Please reboot.\r\n'));
+      } else {
+        guest.print('alpine login: ');
+        guest.startSshd(launcherKey);
+      }
+    });
+    const guest = await buildGuest(
+      options({
+        driver: {
+          name: driver.name,
+          plan: async (context) => {
+            launcherKey = context.authorizedKey;
+            return driver.plan(context);
+          },
+        },
+        launcher,
+      }),
+    );
+    expect(launcher.specs).toHaveLength(2);
+    expect(launcher.specs[0]).toMatchObject({ cdrom: iso, noReboot: true });
+    expect(launcher.specs[1]?.cdrom).toBeUndefined();
+    expect(launcher.specs[1]?.noReboot).toBe(false);
+    await guest.shutdown({ deadlineMs: 5000 });
+    expect(launcher.alive()).toBe(0);
+  });
+
+  it('a console timeout kills QEMU, removes the scratch disk, and reports the stage, tail and log path', async () => {
+    const launcher = fakeQemuLauncher((guest) => guest.print('SeaBIOS\r\nBooting from Hard Disk...\r\n'));
+    const events: StageEvent[] = [];
+    const error = await buildGuest(
+      options({
+        launcher,
+        onStage: (event) => events.push(event),
+        driver: scriptDriver({ bootPromptTimeoutMs: 300 }),
+      }),
+    ).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({
+      code: 'TNB303',
+      message: 'the guest did not print "boot:" within 0 s (boot)',
+    });
+    expect((error as { details: string[] }).details).toEqual([
+      'last console lines:',
+      '│ SeaBIOS',
+      '│ Booting from Hard Disk...',
+      `serial log: ${join(dir, 'logs/serial.log')}`,
+    ]);
+    expect(events.at(-1)).toMatchObject({ stage: 'boot', status: 'failed' });
+    expect(launcher.alive()).toBe(0);
+    expect(existsSync(join(dir, 'scratch/disk.qcow2'))).toBe(false);
+  });
+
+  it('an abort during boot is TNB306 with nothing left running and the scratch disk gone', async () => {
+    const launcher = fakeQemuLauncher(() => {});
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 300);
+    const error = await buildGuest(options({ launcher, signal: controller.signal })).catch(
+      (caught: unknown) => caught,
+    );
+    expect(error).toMatchObject({
+      code: 'TNB306',
+      message: 'the build was interrupted during boot; QEMU was stopped',
+    });
+    expect(launcher.alive()).toBe(0);
+    expect(existsSync(join(dir, 'scratch/disk.qcow2'))).toBe(false);
+  });
+
+  it('refuses a disk smaller than the install needs before starting QEMU (TNB307)', async () => {
+    const launcher = fakeQemuLauncher(() => {});
+    await writeFile(join(dir, 'rootfs.tar'), Buffer.alloc(2 * MiB));
+    const driver = scriptDriver({ files: { '/rootfs.tar': { path: join(dir, 'rootfs.tar') } } });
+    await expect(buildGuest(options({ launcher, driver, diskBytes: 1 * MiB }))).rejects.toMatchObject({
+      code: 'TNB307',
+      message: 'the script install needs at least 2 MiB but the disk has 1 MiB',
+    });
+    expect(launcher.specs).toHaveLength(0);
+    expect(existsSync(join(dir, 'scratch/disk.qcow2'))).toBe(false);
+  });
+
+  it('the guest running out of space during the install is TNB307 too', async () => {
+    const launcher = fakeQemuLauncher((guest) => {
+      guest.print('boot: ');
+      void guest
+        .typed('\r')
+        .then(() =>
+          guest.print(
+            `\r\ntnb-live: running answer file\r\n/usr/bin/tar: ./usr/lib/x86_64-linux-gnu/libc.so.6: Cannot write: No space left on device\r\ntnb-install: failed during unpack (exit 2)\r\n`,
+          ),
+        );
+    });
+    const error = await buildGuest(options({ launcher })).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({
+      code: 'TNB307',
+      message: 'the install ran out of disk space: the 64 MiB disk is too small',
+    });
+  });
+
+  it('a missing ISO is TNB309; a missing QEMU is TNB300 with the install command; nothing is created', async () => {
+    await expect(buildGuest(options({ iso: join(dir, 'nope.iso') }))).rejects.toMatchObject({
+      code: 'TNB309',
+    });
+    const noQemu: HostLookup = {
+      ...nodeHostLookup,
+      findExecutable: async (name) => (name === 'qemu-img' ? '/usr/bin/qemu-img' : undefined),
+    };
+    await expect(buildGuest(options({ lookup: noQemu }))).rejects.toMatchObject({
+      code: 'TNB300',
+      details: expect.arrayContaining(['Debian/Ubuntu: sudo apt-get install qemu-system-x86']),
+    });
+    expect(existsSync(join(dir, 'scratch'))).toBe(false);
+  });
+
+  it('keeps the scratch disk with onError: keep and says where', async () => {
+    const launcher = fakeQemuLauncher(() => {});
+    const error = await buildGuest(
+      options({ launcher, onError: 'keep', driver: scriptDriver({ bootPromptTimeoutMs: 200 }) }),
+    ).catch((caught: unknown) => caught);
+    expect((error as { details: string[] }).details.at(-1)).toBe(
+      `scratch disk kept in ${join(dir, 'scratch')} (onError: keep)`,
+    );
+    expect(existsSync(join(dir, 'scratch/disk.qcow2'))).toBe(true);
+    expect(
+      await readFile(join(dir, 'scratch/disk.qcow2')).then((data) => data.subarray(0, 4).toString('latin1')),
+    ).toBe('QFI\xfb');
+  });
+});
