@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { displayPath } from './load-recipe-file.ts';
 import type { RecipeIssue } from './recipe-issue.ts';
@@ -34,9 +34,10 @@ export function resolveRecipe(
   const { file, parent, issues } = context;
   const shownFile = displayPath(file);
   const report = (field: string, message: string) => issues.push({ file: shownFile, field, message });
-  const readLocal = (field: string, relativePath: string): (LocalFile & { content: string }) | undefined => {
+  const readLocal = (field: string, relativePath: string, as: 'text' | 'hash' = 'text'): (LocalFile & { content: string }) | undefined => {
     const path = resolve(dirname(file), relativePath);
     try {
+      if (as === 'hash') return { path, sha256: hashFileSync(path), content: '' };
       const bytes = readFileSync(path);
       return { path, sha256: createHash('sha256').update(bytes).digest('hex'), content: bytes.toString('utf8') };
     } catch {
@@ -119,7 +120,7 @@ function sizeBytes(value: string | { bytes: number } | undefined): number | unde
   return typeof value === 'string' ? parseSize(value) : value.bytes;
 }
 
-type ReadLocal = (field: string, relativePath: string) => (LocalFile & { content: string }) | undefined;
+type ReadLocal = (field: string, relativePath: string, as?: 'text' | 'hash') => (LocalFile & { content: string }) | undefined;
 type Render = (field: string, template: LocalFile & { content: string }, extra?: Record<string, unknown>) => string;
 
 function resolveSource(source: RecipeOutput['source'], parent: ResolvedRecipe | undefined, readLocal: ReadLocal): ResolvedSource {
@@ -145,7 +146,7 @@ function resolveInstaller(installer: Extract<RecipeOutput['source'], { type: 'is
   for (const [name, value] of Object.entries(installer.files ?? {})) {
     if (typeof value !== 'string') files[name] = resolveArtifact(value);
     else {
-      const local = readLocal(`source.installer.files.${name}`, value);
+      const local = readLocal(`source.installer.files.${name}`, value, 'hash');
       if (local) files[name] = { path: local.path, sha256: local.sha256 };
     }
   }
@@ -211,7 +212,7 @@ function resolveStep(step: Step, field: string, readLocal: ReadLocal, render: Re
       return resolveNetworkStep(step, field);
     case 'file': {
       const state = step.state ?? 'file';
-      const source = step.source === undefined ? undefined : readLocal(`${field}.source`, step.source);
+      const source = step.source === undefined ? undefined : readLocal(`${field}.source`, step.source, 'hash');
       const owner = step.owner ?? 'root';
       return {
         type: 'file',
@@ -301,4 +302,17 @@ function resolveNetworkStep(step: Extract<Step, { type: 'network' }>, field: str
     address,
     prefix: prefix === undefined ? 64 : Number(prefix),
   };
+}
+
+/** sha256 of a file read in 1 MiB chunks: an installer's rootfs can be hundreds of MB. */
+function hashFileSync(path: string): string {
+  const hash = createHash('sha256');
+  const buffer = Buffer.allocUnsafe(2 ** 20);
+  const fd = openSync(path, 'r');
+  try {
+    for (let read = readSync(fd, buffer); read > 0; read = readSync(fd, buffer)) hash.update(buffer.subarray(0, read));
+  } finally {
+    closeSync(fd);
+  }
+  return hash.digest('hex');
 }
