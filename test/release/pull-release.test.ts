@@ -153,8 +153,9 @@ describe('pullRelease', () => {
 
   it('gives a template a clone can be made from: a qcow2 overlay on the pulled disk reads through to it', async () => {
     const [pulled] = await listTemplates(emptyStore('from-dir'));
+    if (!pulled) throw new Error('the folder pull left no template');
     const overlay = join(root, 'clone.qcow2');
-    await execa('qemu-img', ['create', '-q', '-f', 'qcow2', '-b', pulled!.disk, '-F', 'qcow2', overlay]);
-    await execa('qemu-img', ['compare', '-q', pulled!.disk, overlay]);
+    await execa('qemu-img', ['create', '-q', '-f', 'qcow2', '-b', pulled.disk, '-F', 'qcow2', overlay]);
+    await execa('qemu-img', ['compare', '-q', pulled.disk, overlay]);
   });
 });
