@@ -16,6 +16,7 @@ export {
 export { type ReleaseManifest, type Reproducibility, releaseManifestSchema } from './release-manifest.ts';
 export {
   createReleaseProgressLines,
+  createReleaseProgressListener,
   formatReleaseProgress,
   type ReleaseProgressEvent,
   type ReleaseProgressListener,

@@ -41,3 +41,13 @@ export function createStageMeter(
 ) {
   return createProgressMeter(source, onProgress && ((event) => onProgress({ ...event, stage })));
 }
+
+/** For a CLI: one status line rewritten in place on a terminal (`writeStatus`), plain lines in a log (`writeLine`). */
+export function createReleaseProgressListener(output: {
+  readonly interactive: boolean;
+  readonly writeLine: (line: string) => void;
+  readonly writeStatus: (text: string) => void;
+}): ReleaseProgressListener {
+  if (!output.interactive) return createReleaseProgressLines(output.writeLine);
+  return (event) => output.writeStatus(`\r\x1b[2K${formatReleaseProgress(event)}${event.done ? '\n' : ''}`);
+}
