@@ -195,4 +195,20 @@ describe('releaseTemplate', () => {
     ]);
     expect(JSON.parse(info.stdout)['format-specific'].data['compression-type']).toBe('zstd');
   });
+
+  it('leaves nothing behind when aborted while compressing', async () => {
+    const outDir = join(root, 'aborted');
+    const controller = new AbortController();
+    await expect(
+      releaseTemplate({
+        template,
+        version: '9.9.9',
+        key: key.key,
+        outDir,
+        signal: controller.signal,
+        onProgress: () => controller.abort(new Error('stopped by the test')),
+      }),
+    ).rejects.toThrow('stopped by the test');
+    expect(await readdir(outDir)).toEqual([]);
+  });
 });
