@@ -1,18 +1,32 @@
+import { planFetch } from '../artifacts/index.ts';
 import { loadRecipe } from '../dsl/load-recipes.ts';
-import { formatPlan, type PlanStatus } from '../plan/format-plan.ts';
+import { formatPlan } from '../plan/format-plan.ts';
 import { imageCodeVersion } from '../plan/image-code-version.ts';
 import { type BuildPlan, planBuild } from '../plan/plan-build.ts';
+import { toArtifactRequest } from '../runner/artifact-request.ts';
+import { listTemplates } from '../templates/index.ts';
 import type { GlobalOptions } from './global-options.ts';
+import { storeFor } from './template-for-recipe.ts';
 
 export interface PlanOptions extends GlobalOptions {
   readonly json?: boolean;
-  readonly status?: PlanStatus;
+  readonly cache?: string;
 }
 
 /** `tnbuild plan <name>`: the layers, every step in order, the cache keys and the downloads. No VM. */
 export async function plan(name: string, options: PlanOptions): Promise<{ plan: BuildPlan; text: string }> {
   const recipe = await loadRecipe(options.recipes, name);
   const built = planBuild(recipe, options.arch, imageCodeVersion());
-  const text = options.json ? JSON.stringify(built, null, 2) : formatPlan(built, options.status);
+  if (options.json) return { plan: built, text: JSON.stringify(built, null, 2) };
+
+  // What is at hand already: stored templates by key, cached downloads by URL. Looking makes no request.
+  const stored = new Set((await listTemplates(storeFor(options))).map((template) => template.key));
+  const downloads = built.layers.flatMap((layer) => layer.downloads).filter((download) => !download.url.startsWith('file://'));
+  const fetches = await planFetch(downloads.map(toArtifactRequest), { ...(options.cache && { cacheDir: options.cache }) });
+  const cached = new Set(fetches.filter((fetch) => fetch.source === 'cached').map((fetch) => fetch.url));
+  const text = formatPlan(built, {
+    templateCached: (key) => stored.has(key),
+    downloadCached: (url) => url.startsWith('file://') || cached.has(url),
+  });
   return { plan: built, text };
 }
