@@ -92,7 +92,7 @@ class Ssh2Session implements SshSession {
         });
         resolve(client);
       });
-      client.once('error', (error: Error & { level?: string }) => {
+      client.on('error', (error: Error & { level?: string }) => {
         if (ready) return;
         client.end();
         if (presented !== undefined && presented !== this.pinned) {

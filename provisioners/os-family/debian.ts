@@ -9,7 +9,8 @@ const DEBIAN_PATHS: FamilyPaths = {
   etc: '/etc',
 };
 
-const APT = 'DEBIAN_FRONTEND=noninteractive apt-get -q -y';
+// A fresh guest may still be running apt (unattended-upgrades): wait for its lock rather than fail.
+const APT = 'DEBIAN_FRONTEND=noninteractive apt-get -q -y -o DPkg::Lock::Timeout=120';
 
 /** Debian: apt-get (never prompting), the shadow tools, systemd, ifupdown. */
 export function createDebianFamily(paths: Partial<FamilyPaths> = {}): OsFamily {

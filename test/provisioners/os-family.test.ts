@@ -121,13 +121,13 @@ describe('Debian', () => {
     expect(
       debian.installPackages(['docker-registry', 'nginx'], { refreshIndex: true }),
     ).toMatchInlineSnapshot(
-      `"DEBIAN_FRONTEND=noninteractive apt-get -q -y update && DEBIAN_FRONTEND=noninteractive apt-get -q -y -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold install --no-install-recommends docker-registry nginx"`,
+      `"DEBIAN_FRONTEND=noninteractive apt-get -q -y -o DPkg::Lock::Timeout=120 update && DEBIAN_FRONTEND=noninteractive apt-get -q -y -o DPkg::Lock::Timeout=120 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold install --no-install-recommends docker-registry nginx"`,
     );
     expect(debian.installPackages(['curl'], { refreshIndex: false })).toMatchInlineSnapshot(
-      `"DEBIAN_FRONTEND=noninteractive apt-get -q -y -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold install --no-install-recommends curl"`,
+      `"DEBIAN_FRONTEND=noninteractive apt-get -q -y -o DPkg::Lock::Timeout=120 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold install --no-install-recommends curl"`,
     );
     expect(debian.removePackages(['nano'])).toMatchInlineSnapshot(
-      `"DEBIAN_FRONTEND=noninteractive apt-get -q -y remove nano"`,
+      `"DEBIAN_FRONTEND=noninteractive apt-get -q -y -o DPkg::Lock::Timeout=120 remove nano"`,
     );
     expect(debian.parseMissingPackages('E: Unable to locate package no-such-pkg\n', ['no-such-pkg'])).toEqual(
       ['no-such-pkg'],

@@ -56,7 +56,8 @@ export async function startSshd(): Promise<TestSshd> {
       'ListenAddress 127.0.0.1',
       `HostKey ${hostKey}`,
       `PidFile ${path.join(dir, 'sshd.pid')}`,
-      `AuthorizedKeysFile ${authorizedKeys}`,
+      // The test key for every user, then each user's own file (the user module manages it).
+      `AuthorizedKeysFile ${authorizedKeys} .ssh/authorized_keys`,
       'PermitRootLogin prohibit-password',
       'PubkeyAuthentication yes',
       'PasswordAuthentication no',
@@ -87,7 +88,13 @@ export async function startSshd(): Promise<TestSshd> {
     const pid = listenerPid();
     if (!pid) return 0;
     const children = await childrenOf(pid);
-    for (const childPid of children) process.kill(childPid, 'SIGKILL');
+    for (const childPid of children) {
+      try {
+        process.kill(childPid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
     return children.length;
   };
   const stop = async () => {
