@@ -40,7 +40,7 @@ export function runOverSsh(
       clearTimeout(timer);
       outcome();
     };
-    client.once('error', (error) => {
+    client.on('error', (error) => {
       if (seenKey && seenKey !== target.hostKeySha256) {
         done(() =>
           reject(

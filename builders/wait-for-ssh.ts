@@ -37,7 +37,7 @@ function tryOnce(options: WaitForSshOptions, timeoutMs: number): Promise<string>
       client.end();
       resolve(hostKey ?? '');
     });
-    client.once('error', (error) => {
+    client.on('error', (error) => {
       client.end();
       reject(error);
     });
