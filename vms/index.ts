@@ -19,3 +19,4 @@ export { baseDiskPath, type VmPaths, vmPaths } from './vm-paths.ts';
 export { type VmRecord, vmRecordSchema } from './vm-record.ts';
 export { listVms, loadVm, type VmStatus, vmStatus } from './vm-status.ts';
 export { resolveVmsRoot } from './vms-root.ts';
+export { type WaitForVmSshOptions, waitForVmSsh } from './wait-for-vm-ssh.ts';

@@ -10,6 +10,7 @@ import { startVm } from '../../vms/start-vm.ts';
 import { stopVm } from '../../vms/stop-vm.ts';
 import { baseDiskPath } from '../../vms/vm-paths.ts';
 import { listVms, vmStatus } from '../../vms/vm-status.ts';
+import { waitForVmSsh } from '../../vms/wait-for-vm-ssh.ts';
 import { createTestVm, newSandbox, type Sandbox } from './helpers.ts';
 
 // Real QEMU (TCG) on a blank disk: SeaBIOS finds nothing to boot and no OS answers the ACPI power button,
@@ -160,6 +161,57 @@ describe('VM lifecycle on a real QEMU', () => {
         'uname',
         '-a',
       ],
+    });
+  });
+
+  it('waits for SSH with the pinned key: retries, fails at once on another host key, and notices QEMU is gone', async () => {
+    const sandbox = await newSandbox();
+    await createTestVm(sandbox, 'waiting');
+    await start(sandbox, 'waiting');
+    const replies = [
+      { exitCode: 255, stderr: 'ssh: connect to host 127.0.0.1 port 2222: Connection refused\n' },
+      { exitCode: 255, stderr: 'kex_exchange_identification: read: Connection reset by peer\n' },
+      { exitCode: 0, stderr: '' },
+    ];
+    const calls: string[][] = [];
+    const runner = {
+      async run(file: string, args: readonly string[]) {
+        calls.push([file, ...args]);
+        const reply = replies.shift() ?? { exitCode: 0, stderr: '' };
+        return { command: file, stdout: '', ...reply };
+      },
+    };
+    await waitForVmSsh('waiting', { vmsRoot: sandbox.vmsRoot, runner, intervalMs: 10 });
+    expect(calls).toHaveLength(3);
+    expect(calls[0]).toEqual(
+      expect.arrayContaining(['BatchMode=yes', 'HostKeyAlias=waiting', 'StrictHostKeyChecking=yes', 'true']),
+    );
+
+    const spoofed = {
+      async run(file: string) {
+        return {
+          command: file,
+          exitCode: 255,
+          stdout: '',
+          stderr: '@@@ WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED! @@@\nHost key verification failed.\n',
+        };
+      },
+    };
+    await expect(
+      waitForVmSsh('waiting', { vmsRoot: sandbox.vmsRoot, runner: spoofed }),
+    ).rejects.toMatchObject({ code: 'TNB403' });
+
+    await stopVm('waiting', { vmsRoot: sandbox.vmsRoot, deadlineMs: 0 });
+    const refused = {
+      async run(file: string) {
+        return { command: file, exitCode: 255, stdout: '', stderr: 'Connection refused\n' };
+      },
+    };
+    await expect(
+      waitForVmSsh('waiting', { vmsRoot: sandbox.vmsRoot, runner: refused }),
+    ).rejects.toMatchObject({
+      code: 'TNB400',
+      message: 'waiting stopped while waiting for its sshd',
     });
   });
 

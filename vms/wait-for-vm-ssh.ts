@@ -1,0 +1,60 @@
+import { TnbuildError } from '../errors/index.ts';
+import type { CommandRunner } from '../host/command-runner.ts';
+import { execaCommandRunner } from '../host/execa-command-runner.ts';
+import { type SshVmOptions, sshVm } from './ssh-vm.ts';
+import { readRunningPid } from './vm-process.ts';
+import { loadVm } from './vm-status.ts';
+import { resolveVmsRoot } from './vms-root.ts';
+
+export interface WaitForVmSshOptions extends Omit<SshVmOptions, 'command'> {
+  /** @default 300000 */
+  readonly deadlineMs?: number;
+  /** @default 2000 */
+  readonly intervalMs?: number;
+  readonly runner?: CommandRunner;
+  readonly signal?: AbortSignal;
+}
+
+const HOST_KEY_CHANGED = /REMOTE HOST IDENTIFICATION HAS CHANGED|Host key verification failed/;
+
+/**
+ * Polls `ssh … true` with the pinned host key (the same argv `sshVm` gives) until the guest lets the user in.
+ * Returns how long it took. A different host key fails at once (TNB403); QEMU exiting or the deadline, TNB400.
+ */
+export async function waitForVmSsh(name: string, options: WaitForVmSshOptions = {}): Promise<number> {
+  const vmsRoot = options.vmsRoot ?? resolveVmsRoot();
+  const runner = options.runner ?? execaCommandRunner;
+  const { paths } = await loadVm(name, vmsRoot);
+  const argv = await sshVm(name, { ...options, vmsRoot, command: ['true'] });
+  const args = ['-o', 'BatchMode=yes', '-o', 'ConnectTimeout=10', ...argv.args];
+  const started = Date.now();
+  const deadline = started + (options.deadlineMs ?? 300_000);
+  let last = '';
+  for (;;) {
+    if (options.signal?.aborted)
+      throw new TnbuildError('TNB306', `interrupted while waiting for ${name}'s sshd`);
+    const result = await runner.run(argv.file, args, { reject: false, timeout: 30_000 });
+    if (result.exitCode === 0) return Date.now() - started;
+    last = result.stderr.trim().split('\n').at(-1) ?? '';
+    if (HOST_KEY_CHANGED.test(result.stderr)) {
+      throw new TnbuildError('TNB403', `${name} presented a host key other than the one its seed holds`, {
+        details: result.stderr.trim().split('\n').slice(-5),
+      });
+    }
+    if ((await readRunningPid(paths)) === undefined) {
+      throw new TnbuildError('TNB400', `${name} stopped while waiting for its sshd`, {
+        details: [`serial log: ${paths.serialLog}`],
+      });
+    }
+    if (Date.now() >= deadline) {
+      throw new TnbuildError(
+        'TNB400',
+        `${name}'s sshd did not let ${options.user ?? 'the user'} in within ${Math.round((Date.now() - started) / 1000)} s`,
+        {
+          details: [`last ssh error: ${last}`, `serial log: ${paths.serialLog}`],
+        },
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 2000));
+  }
+}
