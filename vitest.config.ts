@@ -1,6 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects: `unit` (fast, no VM) and `e2e` (real QEMU under TCG, real SSH, real HTTP on 127.0.0.1).
+// `unit` (no VM) and `e2e` (real QEMU under TCG, real SSH, real HTTP on 127.0.0.1) make `npm test`; `online` is
+// opt-in and needs the internet.
 export default defineConfig({
   test: {
     projects: [
@@ -8,7 +9,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/e2e/**', 'node_modules/**'],
+          exclude: ['test/e2e/**', 'test/online/**', 'node_modules/**'],
           testTimeout: 30_000,
         },
       },
@@ -20,6 +21,15 @@ export default defineConfig({
           hookTimeout: 20 * 60_000,
           fileParallelism: false,
           globalSetup: ['test/e2e/global-setup.ts'],
+        },
+      },
+      {
+        // Opt-in (`npm run test:online`): the real Alpine images; needs Alpine's mirror and GitHub releases.
+        test: {
+          name: 'online',
+          include: ['test/online/**/*.test.ts'],
+          testTimeout: 3 * 60 * 60_000,
+          fileParallelism: false,
         },
       },
     ],

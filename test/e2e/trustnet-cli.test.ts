@@ -45,6 +45,23 @@ function execaSyncWhich(tool: string): string {
   throw new Error(`${tool} is not on PATH`);
 }
 
+// Each test builds on the one before; after a failure the rest fail at once instead of rebuilding for minutes.
+let failed: string | undefined;
+function requirePrevious(): void {
+  if (failed) throw new Error(`skipped: an earlier step failed (${failed})`);
+}
+function step(name: string, body: () => Promise<void>) {
+  it(name, async () => {
+    requirePrevious();
+    try {
+      await body();
+    } catch (error) {
+      failed = name;
+      throw error;
+    }
+  });
+}
+
 async function sshGuest(command: string): Promise<{ exitCode: number; out: string }> {
   return tnbuild(['vm', 'ssh', 'trustnet-registry', '--', 'sh', '-c', command]);
 }
@@ -55,7 +72,7 @@ describe('tnbuild on the offline Debian guest (TCG, real apt)', () => {
     await tnbuild(['vm', 'destroy', 'trustnet-registry', '--force']);
   });
 
-  it('builds base → registry: ISO install, real apt, checks, seal; both templates stored with manifests', async () => {
+  step('builds base → registry: ISO install, real apt, checks, seal; both templates stored with manifests', async () => {
     const result = await tnbuild(['recipe', 'registry']);
     expect(result.exitCode, result.out).toBe(0);
     expect(result.out).toMatch(/registry: \[changed\] packages: docker-registry nginx-light/);
@@ -70,14 +87,14 @@ describe('tnbuild on the offline Debian guest (TCG, real apt)', () => {
     expect(existsSync(join(work, 'output/logs'))).toBe(true);
   });
 
-  it('a second build is a cache hit: no QEMU, no qemu-img started', async () => {
+  step('a second build is a cache hit: no QEMU, no qemu-img started', async () => {
     const result = await tnbuild(['recipe', 'registry'], { PATH: pathWithQemuSpies() });
     expect(result.exitCode, result.out).toBe(0);
     expect(result.out).toContain('cache hit: nothing changed, no VM started');
     expect(existsSync(qemuCalls) ? readFileSync(qemuCalls, 'utf8') : '').toBe('');
   });
 
-  it('clones the registry into ~/vms, boots it with its own identity, and serves /health and a real image push/pull', async () => {
+  step('clones the registry into ~/vms, boots it with its own identity, and serves /health and a real image push/pull', async () => {
     const created = await tnbuild(['vm', 'create', 'registry']);
     expect(created.exitCode, created.out).toBe(0);
     expect(created.out).toMatch(/created trustnet-registry \(linked clone of registry-x86_64-/);
@@ -112,7 +129,7 @@ describe('tnbuild on the offline Debian guest (TCG, real apt)', () => {
     expect(pulledIndex.manifests[0].digest).toBe(image.manifestDigest);
   });
 
-  it('refuses to remove a template a clone uses; stop is graceful; destroying the clone keeps the template', async () => {
+  step('refuses to remove a template a clone uses; stop is graceful; destroying the clone keeps the template', async () => {
     const list = await tnbuild(['templates', 'list']);
     const registryTemplate = /^(registry-x86_64-[0-9a-f]{12})/m.exec(list.out)?.[1];
     expect(registryTemplate, list.out).toBeDefined();
