@@ -28,6 +28,15 @@ export async function runUserStep(ctx: ModuleContext, step: UserStep): Promise<M
   }
   const home = assertGuestPath(step.home, 'home');
   const shell = assertGuestPath(step.shell, 'shell');
+  for (const [what, value] of [
+    ['home', home],
+    ['shell', shell],
+  ] as const) {
+    if (value.includes(':'))
+      throw new Error(
+        `a user's ${what} cannot contain ":" (it separates /etc/passwd fields): ${JSON.stringify(value)}`,
+      );
+  }
   for (const key of step.authorizedKeys) {
     if (/[\n\r]/.test(key)) throw new Error('an authorized key cannot contain a line break');
   }

@@ -4,6 +4,7 @@ export const HOSTILE_VALUES: readonly string[] = [
   `say "hi"`,
   '$(touch /tmp/tnb-pwned)',
   '`touch /tmp/tnb-pwned`',
+  '$(cd;touch tnb-pwned)',
   'line one\nline two',
   'two  spaces and\ttab',
   '*',
@@ -20,5 +21,8 @@ export const HOSTILE_VALUES: readonly string[] = [
   '',
 ];
 
-/** A hostile name that is still a valid file name: every kind of trouble except `/` and NUL. */
-export const HOSTILE_NAME = `we ird'"$(touch /tmp/tnb-pwned)\`id\`*?[a] $HOME;&|<>\nname`;
+/** A hostile name that is still one valid file name: every kind of trouble but `/` and NUL (it runs `touch ~/tnb-pwned`). */
+export const HOSTILE_NAME = `we ird'"$(cd;touch tnb-pwned)\`cd;touch tnb-pwned\`*?[a] $HOME;&|<>\nname`;
+
+/** Where a hostile value that got executed would leave its mark. */
+export const PWNED_PATHS = ['/tmp/tnb-pwned', '/root/tnb-pwned'];

@@ -64,6 +64,8 @@ export async function startSshd(): Promise<TestSshd> {
       'KbdInteractiveAuthentication no',
       'UsePAM yes',
       'StrictModes no',
+      // Lets a key line set PATH (the become test puts a stand-in sudo first).
+      'PermitUserEnvironment PATH',
       'MaxSessions 50',
       'MaxStartups 50',
       'Subsystem sftp internal-sftp',
