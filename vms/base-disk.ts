@@ -5,12 +5,12 @@ import type { Template } from '../templates/template-store.ts';
 import { baseDiskPath } from './vm-paths.ts';
 
 /**
- * The linked clones' backing file for a template: `<vms root>/.base/<key>.qcow2`, a hard link to the template's
+ * The linked clones' backing file for a template: `<vms root>/.base/<key>-<build time>.qcow2`, a hard link to the template's
  * disk (a copy across file systems, a reflink where supported), read-only. It lives beside the clones, not in
  * output/, so cleaning output/ or rebuilding the template (a new key) never pulls a disk from under a clone.
  */
 export async function ensureBaseDisk(vmsRoot: string, template: Template): Promise<string> {
-  const target = baseDiskPath(vmsRoot, template.key);
+  const target = baseDiskPath(vmsRoot, template);
   if (
     await stat(target).then(
       () => true,

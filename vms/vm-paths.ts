@@ -61,7 +61,14 @@ export function vmPaths(vmsRoot: string, name: string): VmPaths {
   return paths;
 }
 
-/** Where linked clones' backing files live: `<vms root>/.base/<key>.qcow2`, beside the clones, never in output/. */
-export function baseDiskPath(vmsRoot: string, key: string): string {
-  return join(vmsRoot, '.base', `${key}.qcow2`);
+/**
+ * Where a linked clone's backing file lives: `<vms root>/.base/<key>-<build time>.qcow2`, beside the clones, never
+ * in output/. The build time tells apart two builds of one key (`--force`): clones of the old build keep its disk,
+ * clones made afterwards get the new one.
+ */
+export function baseDiskPath(
+  vmsRoot: string,
+  template: { readonly key: string; readonly manifest: { readonly builtAt: string } },
+): string {
+  return join(vmsRoot, '.base', `${template.key}-${Date.parse(template.manifest.builtAt)}.qcow2`);
 }

@@ -3,10 +3,11 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
+import { commitTemplate } from '../../templates/commit-template.ts';
 import { readQcow2Header } from '../../templates/qcow2-header.ts';
 import { removeReadOnlyDir } from '../../templates/template-store.ts';
 import { baseDiskPath } from '../../vms/vm-paths.ts';
-import { commitBlankTemplate, keyOf } from '../templates/helpers.ts';
+import { commitBlankTemplate, keyOf, makeQcow2, sampleInput, tempDir } from '../templates/helpers.ts';
 import { createTestVm, newSandbox, type Sandbox } from './helpers.ts';
 
 async function qemuImgCheck(disk: string): Promise<void> {
@@ -27,7 +28,7 @@ describe('createVm', () => {
     console.info(`linked clone created in ${elapsedMs.toFixed(0)} ms`);
     expect(elapsedMs).toBeLessThan(1000);
 
-    const base = baseDiskPath(sandbox.vmsRoot, sandbox.template.key);
+    const base = baseDiskPath(sandbox.vmsRoot, sandbox.template);
     expect(await readQcow2Header(paths.disk)).toEqual({ virtualSize: 64 * 1024 ** 2, backingFile: base });
     expect(base.startsWith('/')).toBe(true);
     expect(base.startsWith(sandbox.store.root)).toBe(false);
@@ -61,12 +62,31 @@ describe('createVm', () => {
     const rebuilt = await commitBlankTemplate(sandbox.store, 'node', { key: keyOf('node v2') });
     const second = await createTestVm(sandbox, 'node-b', { template: rebuilt });
     expect((await readQcow2Header(second.paths.disk)).backingFile).toBe(
-      baseDiskPath(sandbox.vmsRoot, rebuilt.key),
+      baseDiskPath(sandbox.vmsRoot, rebuilt),
     );
     expect((await readQcow2Header(paths.disk)).backingFile).toBe(
-      baseDiskPath(sandbox.vmsRoot, sandbox.template.key),
+      baseDiskPath(sandbox.vmsRoot, sandbox.template),
     );
     await qemuImgCheck(paths.disk);
+  });
+
+  it('gives clones made after a forced rebuild (same key) the new disk, and keeps the old one for older clones', async () => {
+    const sandbox = await newSandbox();
+    const old = await createTestVm(sandbox, 'old-clone');
+    const disk = join(await tempDir('disk'), 'disk.qcow2');
+    await makeQcow2(disk, '32M');
+    const input = sampleInput(disk, { key: sandbox.template.key, builtAt: new Date('2026-11-26T00:00:00Z') });
+    const rebuilt = await commitTemplate(sandbox.store, input, { replace: true });
+    expect(rebuilt.key).toBe(sandbox.template.key);
+    const fresh = await createTestVm(sandbox, 'new-clone', { template: rebuilt });
+    expect(await readQcow2Header(fresh.paths.disk)).toEqual({
+      virtualSize: 32 * 1024 ** 2,
+      backingFile: baseDiskPath(sandbox.vmsRoot, rebuilt),
+    });
+    expect((await readQcow2Header(old.paths.disk)).backingFile).toBe(
+      baseDiskPath(sandbox.vmsRoot, sandbox.template),
+    );
+    await qemuImgCheck(old.paths.disk);
   });
 
   it('makes an independent copy with full: no backing file', async () => {

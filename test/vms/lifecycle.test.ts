@@ -117,7 +117,7 @@ describe('VM lifecycle on a real QEMU', () => {
   it('says how to fix a linked clone whose backing file is gone (TNB505)', async () => {
     const sandbox = await newSandbox();
     await createTestVm(sandbox, 'orphan');
-    await rm(baseDiskPath(sandbox.vmsRoot, sandbox.template.key));
+    await rm(baseDiskPath(sandbox.vmsRoot, sandbox.template));
     const error = await startVm('orphan', { vmsRoot: sandbox.vmsRoot }).catch((caught: unknown) => caught);
     expect(error).toMatchObject({ code: 'TNB505', message: expect.stringContaining('which is gone') });
     expect((error as { hint: string }).hint).toContain('tnbuild vm create node --name orphan --force');
@@ -135,7 +135,7 @@ describe('VM lifecycle on a real QEMU', () => {
     expect(existsSync(sandbox.template.disk)).toBe(true);
     // The last clone of a template takes its base copy with it.
     expect((await destroyVm('keeper', { vmsRoot: sandbox.vmsRoot })).removedBases).toEqual([
-      baseDiskPath(sandbox.vmsRoot, sandbox.template.key),
+      baseDiskPath(sandbox.vmsRoot, sandbox.template),
     ]);
     await expect(vmStatus('keeper', { vmsRoot: sandbox.vmsRoot })).rejects.toMatchObject({ code: 'TNB503' });
   });

@@ -10,7 +10,7 @@ exec qemu-system-x86_64 \
   -display none \
   -machine q35 \
   -accel tcg \
-  -cpu max \
+  -cpu qemu64 \
   -smp 1 \
   -m 128M \
   -drive file=<sandbox>/vms/trustnet-node/disk.qcow2,if=none,id=disk0,format=qcow2,cache=unsafe,discard=unmap \
