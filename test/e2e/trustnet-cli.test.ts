@@ -75,7 +75,7 @@ describe('tnbuild on the offline Debian guest (TCG, real apt)', () => {
   step('builds base → registry: ISO install, real apt, checks, seal; both templates stored with manifests', async () => {
     const result = await tnbuild(['recipe', 'registry']);
     expect(result.exitCode, result.out).toBe(0);
-    expect(result.out).toMatch(/registry: \[changed\] packages: docker-registry nginx-light/);
+    expect(result.out).toMatch(/registry: \[changed\] packages: docker-registry nginx-light wget/);
     expect(result.out).toMatch(/registry: checks done/);
     expect(result.out).toMatch(/built guest, registry/);
     const templates = readdirSync(join(work, 'output/templates')).filter((name) => !name.startsWith('.'));

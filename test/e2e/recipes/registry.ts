@@ -7,7 +7,8 @@ export default defineRecipe({
   source: { type: 'parent', recipe: 'guest' },
   machine: { cpus: 2, memory: '1536M', disk: '3G' },
   vars: { registryPort: 8000, backendAddr: '127.0.0.1:5000', debugAddr: '127.0.0.1:5001', storage: '/var/lib/docker-registry' },
-  packages: ['docker-registry', 'nginx-light'],
+  // wget: the smoke checks fetch /health from inside the guest (Alpine's busybox has it built in).
+  packages: ['docker-registry', 'nginx-light', 'wget'],
   users: [{ user: 'keeper', shell: '/bin/sh' }],
   sysctl: { 'net.core.somaxconn': 1024 },
   network: { ula: 'fd10:1234::2' },
