@@ -1,4 +1,4 @@
-import { access, copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { access, copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { TnbuildError } from '../errors/index.ts';
@@ -14,7 +14,7 @@ import { explainBuildFailure } from './explain-build-failure.ts';
 import { pickForwardPorts } from './free-port.ts';
 import type { HostLookup } from './host-lookup.ts';
 import { requireHostTools } from './host-tools.ts';
-import { type HttpServer, startHttpServer } from './http-server.ts';
+import { type HttpFileMap, type HttpServer, startHttpServer } from './http-server.ts';
 import type {
   Accel,
   AccelChoice,
@@ -50,6 +50,10 @@ export interface BuildGuestOptions {
   /** More forwards beside `ssh`. */
   readonly ports?: readonly PortForward[];
   readonly extraNetdevs?: readonly McastNetdev[];
+  /** Served to the guest beside the driver's files, like Packer's http_directory (guest URL http://10.0.2.2:PORT/…). */
+  readonly httpDirectory?: string;
+  /** More files served beside the driver's (a path here wins over the directory). */
+  readonly httpFiles?: HttpFileMap;
   /** Scratch folder for the disk and sockets. @default a new folder under the OS temp dir */
   readonly workDir?: string;
   /** `keep` leaves the scratch disk after a failure, for debugging. @default 'remove' */
@@ -186,13 +190,19 @@ export async function buildGuest(options: BuildGuestOptions): Promise<GuestHandl
   });
   await mkdir(options.logDir, { recursive: true });
   const serialLogPath = join(resolve(options.logDir), 'serial.log');
+  // QEMU appends (the restart-from-disk run adds to the installer's log); each build starts a fresh one.
+  await writeFile(serialLogPath, '');
   const key = generateBuildKey();
   const scratch = await prepareScratch(options);
   const diskPath = join(scratch.dir, 'disk.qcow2');
   let http: HttpServer | undefined;
   let qemu: QemuProcess | undefined;
   try {
-    http = await startHttpServer({ logger });
+    http = await startHttpServer({
+      logger,
+      files: options.httpFiles ?? {},
+      ...(options.httpDirectory ? { directory: options.httpDirectory } : {}),
+    });
     const plan = await options.driver.plan({
       arch: options.arch,
       guestUrl: http.guestUrl,

@@ -18,12 +18,14 @@ function waitAtMost<T>(promise: Promise<T>, ms: number): Promise<T | undefined> 
 }
 
 function stderrTailOf(stderr: unknown): string[] {
-  return String(stderr ?? '')
-    .trimEnd()
-    .split('\n')
-    // QEMU's note that it waits for the serial client is expected, not a symptom.
-    .filter((line) => line && !line.includes('info: QEMU waiting for connection'))
-    .slice(-20);
+  return (
+    String(stderr ?? '')
+      .trimEnd()
+      .split('\n')
+      // QEMU's note that it waits for the serial client is expected, not a symptom.
+      .filter((line) => line && !line.includes('info: QEMU waiting for connection'))
+      .slice(-20)
+  );
 }
 
 const QEMU_OPTIONS = { stdin: 'ignore', reject: false, cleanup: true, buffer: true } as const;

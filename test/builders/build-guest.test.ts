@@ -13,6 +13,8 @@ import { fakeQemuLauncher, type GuestScript } from './helpers/fake-qemu.ts';
 
 const MiB = 1024 ** 2;
 
+const served: string[] = [];
+
 /** The test ISO's protocol, played by a script: fetch the answer file the builder serves, "install", reboot. */
 const scriptedInstall: GuestScript = (guest) => {
   if (guest.boot > 0) return;
@@ -20,6 +22,7 @@ const scriptedInstall: GuestScript = (guest) => {
   void guest.typed('\r').then(async (typed) => {
     const url = /tnb\.answer=http:\/\/10\.0\.2\.2:(\d+)(\/\S+)/.exec(typed);
     const answer = await (await fetch(`http://127.0.0.1:${url?.[1]}${url?.[2]}`)).text();
+    served.push(await (await fetch(`http://127.0.0.1:${url?.[1]}/extra.txt`)).text());
     const key = /^AUTHORIZED_KEY='(.*)'$/m.exec(answer)?.[1] ?? '';
     guest.print('\r\ntnb-live: running answer file\r\ntnb-install: done\r\n');
     setTimeout(() => {
@@ -55,7 +58,8 @@ describe('buildGuest (fake QEMU, real HTTP, real SSH)', () => {
   it('runs boot → install → reboot → ssh-ready and returns a handle with the pinned host key', async () => {
     const launcher = fakeQemuLauncher(scriptedInstall);
     const events: StageEvent[] = [];
-    const guest = await buildGuest(options({ launcher, onStage: (event) => events.push(event) }));
+    await writeFile(join(dir, 'extra.txt'), 'from the http directory\n');
+    const guest = await buildGuest(options({ launcher, httpDirectory: dir, onStage: (event) => events.push(event) }));
     expect(events.map((event) => `${event.stage}:${event.status}`)).toEqual([
       'boot:start',
       'boot:done',
@@ -72,6 +76,7 @@ describe('buildGuest (fake QEMU, real HTTP, real SSH)', () => {
       hostKeySha256: expect.stringMatching(/^SHA256:/),
     });
     expect(guest.ssh.port).toBe(launcher.specs[0]?.ports[0]?.host);
+    expect(served).toContain('from the http directory\n');
     expect(launcher.specs[0]).toMatchObject({
       cdrom: iso,
       accel: 'tcg',
