@@ -161,6 +161,40 @@ export function createCli() {
     });
 
   cli
+    .command('release <name>', 'Publish the newest template of a recipe: compressed image, SHA256SUMS, manifest + SBOM, signature')
+    .option('--version <version>', 'Release version (default: the first 12 digits of the template key)')
+    .option('--key <file>', 'ed25519 private key that signs SHA256SUMS (default: $TNBUILD_RELEASE_KEY)')
+    .option('--compression <kind>', 'zstd | xz | qcow2', { default: 'zstd' })
+    .action(async (name: string, flags: Flags) => {
+      const { release } = await import('./release.ts');
+      print(
+        await release(name, {
+          ...globalOptions(flags),
+          ...(flags.version !== undefined && { version: String(flags.version) }),
+          ...(flags.key !== undefined && { key: String(flags.key) }),
+          compression: String(flags.compression),
+        }),
+      );
+    });
+
+  cli
+    .command('pull <source>', 'Verify a release (URL or folder) against trusted keys and import its template')
+    .option('--trusted-keys <file>', 'allowed_signers or .pub file (default: $TNBUILD_TRUSTED_KEYS, else ~/.config/tnbuild/allowed_signers)')
+    .option('--cache <dir>', 'Download cache (default: $TNBUILD_CACHE or ~/.vms/cache)')
+    .option('--mirror <dir|url>', 'Look for the files in a local folder or mirror first')
+    .option('--offline', 'Never contact upstream')
+    .action(async (source: string, flags: Flags) => {
+      const { pull } = await import('./pull.ts');
+      print(
+        await pull(source, {
+          ...globalOptions(flags),
+          ...downloadFlags(flags),
+          ...(flags.trustedKeys !== undefined && { trustedKeys: String(flags.trustedKeys) }),
+        }),
+      );
+    });
+
+  cli
     .command('fetch <name>', 'Download and verify everything a recipe needs into the cache, without building')
     .option('--cache <dir>', 'Download cache (default: $TNBUILD_CACHE or ~/.vms/cache)')
     .option('--mirror <dir|url>', 'Look for inputs in a local folder or mirror first (default: $TNBUILD_MIRROR)')
