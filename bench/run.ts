@@ -1,0 +1,14 @@
+import { benchCachedReinstall } from './cached-reinstall.ts';
+import { benchProvisionNoop } from './provision-noop.ts';
+
+// `npm run bench`: the timing goals, measured rather than asserted in tests. Runs as root (the provisioning
+// bench makes a throwaway user for a real sshd on 127.0.0.1).
+const only = process.argv[2];
+if (!only || only === 'provision') {
+  console.log('== provisioning: 50 no-op file tasks over SSH');
+  await benchProvisionNoop();
+}
+if (!only || only === 'reinstall') {
+  console.log('\n== templates and clones');
+  await benchCachedReinstall();
+}
