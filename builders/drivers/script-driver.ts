@@ -96,7 +96,8 @@ export function scriptDriver(options: ScriptDriverOptions = {}): InstallDriver {
         {
           expect: 'tnb-install: done',
           timeoutMs: options.installTimeoutMs ?? 900_000,
-          failOn: [/tnb-install: failed during/, /tnb-live: answer file failed/],
+          // A full disk fails at once: GNU tar would otherwise read the whole rootfs stream before giving up.
+          failOn: [/tnb-install: failed during/, /tnb-live: answer file failed/, /No space left on device/],
         },
       ];
       const rebootSteps: ConsoleStep[] = [
