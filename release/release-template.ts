@@ -1,5 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { FetchOptions } from '../artifacts/index.ts';
 import { TnbuildError } from '../errors/index.ts';
@@ -7,28 +6,17 @@ import type { CommandRunner, Logger } from '../host/command-runner.ts';
 import { silentLogger } from '../host/command-runner.ts';
 import { execaCommandRunner } from '../host/execa-command-runner.ts';
 import { openTemplateStore, readQcow2Header, type Template, type TemplateStore } from '../templates/index.ts';
-import { buildSpdxDocument } from './build-spdx-document.ts';
 import { codecFor } from './codec-for.ts';
 import { type Compression, DEFAULT_COMPRESSION } from './compression.ts';
-import { describeReproducibility } from './describe-reproducibility.ts';
 import { gatherReproducibilityFacts } from './gather-reproducibility-facts.ts';
-import { sha256Of } from './hashing-counter.ts';
 import { readTemplateArg } from './read-template-arg.ts';
-import {
-  assertNameSegment,
-  imageFileName,
-  RELEASE_MANIFEST_FILE,
-  releaseBaseName,
-  SIGNATURE_FILE,
-  SIGNATURE_NAMESPACE,
-  SUMS_FILE,
-  sbomFileName,
-} from './release-layout.ts';
+import { discardReleaseDir, finishReleaseDir, startReleaseDir } from './release-dir.ts';
+import { assertNameSegment, imageFileName, releaseBaseName } from './release-layout.ts';
 import type { ReleaseManifest } from './release-manifest.ts';
 import { createStageMeter, type ReleaseProgressListener } from './release-progress.ts';
-import { renderSha256Sums } from './sha256-sums.ts';
-import { readSigningKey, signFile } from './signing-key.ts';
+import { readSigningKey } from './signing-key.ts';
 import { readTnbuildVersion } from './tnbuild-version.ts';
+import { writeReleaseMetadata } from './write-release-metadata.ts';
 
 export interface ReleaseTemplateOptions {
   /** The template: the store's `Template`, its directory, or its manifest.json. */
@@ -87,13 +75,7 @@ export async function releaseTemplate(options: ReleaseTemplateOptions): Promise<
     );
   }
   const base = releaseBaseName(name, options.version, arch);
-  const outDir = resolve(options.outDir ?? join('output', 'releases'));
-  const finalDir = join(outDir, base);
-  if (await stat(finalDir).catch(() => undefined)) throw alreadyReleased(finalDir);
-
-  await mkdir(outDir, { recursive: true });
-  const tmp = join(outDir, `.tmp-${base}-${process.pid}-${randomBytes(3).toString('hex')}`);
-  await mkdir(tmp);
+  const scratch = await startReleaseDir(resolve(options.outDir ?? join('output', 'releases')), base);
   try {
     const codec = codecFor(compression, runner);
     const imageFile = imageFileName(base, compression);
@@ -104,102 +86,38 @@ export async function releaseTemplate(options: ReleaseTemplateOptions): Promise<
       { url: template.disk, fileName: imageFile },
       options.onProgress,
     );
-    const packed = await codec.compress(template.disk, join(tmp, imageFile), {
+    const packed = await codec.compress(template.disk, join(scratch.tmp, imageFile), {
       onInput: (bytes) => meter.update(bytes, diskSize),
       ...(options.signal && { signal: options.signal }),
     });
     meter.finish(packed.inputBytes);
     options.signal?.throwIfAborted();
 
-    const qcow2 =
-      compression === 'qcow2'
-        ? { size: packed.outputBytes, sha256: packed.outputSha256 }
-        : { size: packed.inputBytes, sha256: packed.inputSha256 };
-    const releasedAt = (options.now ?? (() => new Date()))();
-    const sbomFile = sbomFileName(base);
-    const sbom = buildSpdxDocument({
+    const store = options.store ?? openTemplateStore({ root: dirname(template.dir) });
+    const { manifest, files } = await writeReleaseMetadata(runner, {
+      dir: scratch.tmp,
+      base,
       name,
       version: options.version,
-      template: template.manifest,
-      imageSha256: qcow2.sha256,
-      releasedAt,
-      tnbuildVersion: await readTnbuildVersion(),
-    });
-    const sbomText = `${JSON.stringify(sbom, null, 2)}\n`;
-    const facts = await gatherReproducibilityFacts(
       template,
-      options.store ?? openTemplateStore({ root: dirname(template.dir) }),
-      {
+      compression,
+      imageFile,
+      packed,
+      virtualSize: header.virtualSize,
+      key,
+      facts: await gatherReproducibilityFacts(template, store, {
         ...(options.fetch?.cacheDir !== undefined && { cacheDir: options.fetch.cacheDir }),
         compressor: await codec.describe(),
-      },
-    );
-    const manifest: ReleaseManifest = {
-      format: 1,
-      kind: 'tnbuild-release',
-      name,
-      version: options.version,
-      arch,
-      releasedAt: releasedAt.toISOString(),
-      image: {
-        file: imageFile,
-        compression,
-        size: packed.outputBytes,
-        sha256: packed.outputSha256,
-        qcow2: { ...qcow2, virtualSize: header.virtualSize },
-      },
-      sbom: {
-        file: sbomFile,
-        format: 'SPDX-2.3',
-        sha256: sha256Of(sbomText),
-        packages: sbom.packages.length - 1,
-      },
-      signature: {
-        file: SIGNATURE_FILE,
-        namespace: SIGNATURE_NAMESPACE,
-        publicKey: key.publicKey,
-        fingerprint: key.fingerprint,
-      },
-      reproducibility: describeReproducibility(facts),
-      template: template.manifest,
-    };
-    const manifestText = `${JSON.stringify(manifest, null, 2)}\n`;
-    const sums = renderSha256Sums([
-      { file: imageFile, sha256: packed.outputSha256 },
-      { file: RELEASE_MANIFEST_FILE, sha256: sha256Of(manifestText) },
-      { file: sbomFile, sha256: sha256Of(sbomText) },
-    ]);
-    await writeFile(join(tmp, sbomFile), sbomText);
-    await writeFile(join(tmp, RELEASE_MANIFEST_FILE), manifestText);
-    await writeFile(join(tmp, SUMS_FILE), sums);
-    await signFile(runner, key, join(tmp, SUMS_FILE));
-    options.signal?.throwIfAborted();
-
-    const files = [imageFile, RELEASE_MANIFEST_FILE, sbomFile, SUMS_FILE, SIGNATURE_FILE].sort();
-    for (const file of files) await fsyncPath(join(tmp, file));
-    await rename(tmp, finalDir).catch((error: NodeJS.ErrnoException) => {
-      // Another release of the same name and version finished meanwhile.
-      if (error.code === 'ENOTEMPTY' || error.code === 'EEXIST') throw alreadyReleased(finalDir);
-      throw error;
+      }),
+      releasedAt: (options.now ?? (() => new Date()))(),
+      tnbuildVersion: await readTnbuildVersion(),
     });
-    await fsyncPath(outDir);
-    logger.info(`Released ${base}: ${finalDir}`);
-    return { dir: finalDir, manifest, files };
+    options.signal?.throwIfAborted();
+    await finishReleaseDir(scratch, files);
+    logger.info(`Released ${base}: ${scratch.finalDir}`);
+    return { dir: scratch.finalDir, manifest, files };
   } catch (error) {
-    await rm(tmp, { recursive: true, force: true });
+    await discardReleaseDir(scratch);
     throw error;
-  }
-}
-
-function alreadyReleased(dir: string): TnbuildError {
-  return new TnbuildError('TNB604', `${dir} already exists`);
-}
-
-async function fsyncPath(path: string): Promise<void> {
-  const handle = await open(path, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
   }
 }
