@@ -21,7 +21,7 @@ type ArtifactOutput = Extract<Step, { type: 'download' }>['artifact'];
 type ChecksumOutput = Extract<ArtifactOutput['checksum'], string | { file: string }>;
 
 const DEFAULTS = { cpus: 2, memory: 2 * 2 ** 30, disk: 8 * 2 ** 30, arches: ['aarch64', 'x86_64'] as Arch[] };
-const ALPINE_MIRROR = 'https://dl-cdn.alpinelinux.org/alpine';
+export const ALPINE_MIRROR = 'https://dl-cdn.alpinelinux.org/alpine';
 
 /**
  * RecipeInput (parsed) → ResolvedRecipe: defaults filled, paths absolute, local files hashed, templates rendered.

@@ -1,4 +1,5 @@
 import { alpineDriver, buildGuest, type HttpFileMap, type InstallDriver, scriptDriver } from '../builders/index.ts';
+import { ALPINE_MIRROR } from '../dsl/resolve-recipe.ts';
 import type { ResolvedInstaller, ResolvedRecipe } from '../dsl/resolved-recipe.ts';
 import type { CommitTemplateInput } from '../templates/index.ts';
 import { configureGuest } from './configure-guest.ts';
@@ -53,7 +54,8 @@ export async function buildIsoLayer(context: LayerContext, started: number): Pro
   let keep = false;
   try {
     const { packages } = await configureGuest(context, guest.ssh);
-    await guest.qemu.exited;
+    // The seal powers the guest off; the deadline only matters when it hangs on the way down.
+    await guest.shutdown({ deadlineMs: 120_000 });
     return await describeTemplate(context, { disk: guest.diskPath, packages, started });
   } catch (error) {
     keep = context.onError === 'keep';
@@ -68,8 +70,7 @@ export async function buildIsoLayer(context: LayerContext, started: number): Pro
 function driverFor(installer: ResolvedInstaller, recipe: ResolvedRecipe, files: HttpFileMap): InstallDriver {
   const hostname = recipe.name;
   if (installer.type === 'alpine') {
-    const defaultMirror = installer.mirror === 'https://dl-cdn.alpinelinux.org/alpine';
-    const repos = defaultMirror
+    const repos = installer.mirror === ALPINE_MIRROR
       ? `-1${installer.community ? ' -c' : ''}`
       : ['main', ...(installer.community ? ['community'] : [])].map((repo) => `${installer.mirror}/v${recipe.os.release}/${repo}`).join(' ');
     return alpineDriver({ hostname, timezone: installer.timezone, apkReposOpts: repos });
