@@ -64,7 +64,7 @@ describe('removeTemplate and gcTemplates', () => {
       [registry.key]: 'newest',
       [pinned.key]: 'current',
     });
-    expect(report.debris.sort()).toEqual([
+    expect([...report.debris].sort()).toEqual([
       '.tmp-node-x86_64-000000000000-999999-abcdef',
       'node-x86_64-deadbeef0000',
     ]);
