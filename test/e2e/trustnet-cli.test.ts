@@ -82,7 +82,7 @@ describe('tnbuild on the offline Debian guest (TCG, real apt)', () => {
     expect(templates.sort()).toEqual([expect.stringMatching(/^guest-x86_64-/), expect.stringMatching(/^registry-x86_64-/)]);
     const registryDir = join(work, 'output/templates', templates.find((name) => name.startsWith('registry'))!);
     const manifest = JSON.parse(readFileSync(join(registryDir, 'manifest.json'), 'utf8'));
-    expect(manifest.packages).toEqual(expect.arrayContaining(['docker-registry', 'nginx-light']));
+    expect(manifest.packages).toEqual(expect.arrayContaining([expect.stringMatching(/^docker-registry 2\.8/), expect.stringMatching(/^nginx-light /)]));
     expect(manifest.parentKey).toMatch(/^[0-9a-f]{64}$/);
     expect(existsSync(join(work, 'output/logs'))).toBe(true);
   });
