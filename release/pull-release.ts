@@ -103,6 +103,12 @@ export async function pullRelease(options: PullReleaseOptions): Promise<PullResu
 
 async function openSource(options: PullReleaseOptions, logger: Logger): Promise<ReleaseSource> {
   if (/^https?:\/\//i.test(options.source)) {
+    // The signed list is read fresh from the publisher every time, never from a cache or mirror.
+    if (options.fetch?.offline) {
+      throw new TnbuildError('TNB202', `offline, so the release at ${options.source} cannot be read`, {
+        hint: 'Copy the release folder to this machine and pull from the folder.',
+      });
+    }
     return openUrlReleaseSource(options.source, {
       ...options.fetch,
       logger,

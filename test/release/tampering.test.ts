@@ -212,3 +212,11 @@ describe('pullRelease with unusable trusted keys', () => {
     expect(await storeEntries(store())).toEqual([]);
   });
 });
+
+describe('pullRelease offline', () => {
+  it('refuses a URL (TNB202) instead of reading the signed list from anywhere but the publisher', async () => {
+    await expect(
+      pullRelease({ source: `${server?.origin}any/`, trustedKeys: publisher.pub, fetch: { offline: true } }),
+    ).rejects.toMatchObject({ code: 'TNB202', hint: expect.stringContaining('pull from the folder') });
+  });
+});
