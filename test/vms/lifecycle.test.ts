@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { readFile, rm } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -213,6 +213,15 @@ describe('VM lifecycle on a real QEMU', () => {
       code: 'TNB400',
       message: 'waiting stopped while waiting for its sshd',
     });
+  });
+
+  it('never signals a process that merely reuses the pid in a stale pid file', async () => {
+    const sandbox = await newSandbox();
+    const { paths } = await createTestVm(sandbox, 'stale');
+    await writeFile(paths.pidFile, `${process.pid}\n`);
+    expect((await vmStatus('stale', { vmsRoot: sandbox.vmsRoot })).state).toBe('stopped');
+    expect(await stopVm('stale', { vmsRoot: sandbox.vmsRoot, deadlineMs: 0 })).toMatchObject({ method: 'not-running' });
+    expect(existsSync(paths.pidFile)).toBe(false);
   });
 
   it('has a stop script that works on its own', async () => {
