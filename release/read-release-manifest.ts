@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { TnbuildError } from '../errors/index.ts';
+import { sha256Of } from './hashing-counter.ts';
 import { RELEASE_MANIFEST_FILE, SUMS_FILE } from './release-layout.ts';
 import { type ReleaseManifest, releaseManifestSchema } from './release-manifest.ts';
 import type { SumsEntry } from './sha256-sums.ts';
@@ -11,7 +12,16 @@ export async function readReleaseManifest(
 ): Promise<ReleaseManifest> {
   if (path === undefined)
     throw new TnbuildError('TNB600', `${SUMS_FILE} does not list ${RELEASE_MANIFEST_FILE}`);
-  const text = await readFile(path, 'utf8');
+  const bytes = await readFile(path);
+  // Hashed again as read, so the bytes parsed are the bytes SHA256SUMS vouches for.
+  const listed = entries.find((entry) => entry.file === RELEASE_MANIFEST_FILE);
+  if (sha256Of(bytes) !== listed?.sha256) {
+    throw new TnbuildError(
+      'TNB600',
+      `${RELEASE_MANIFEST_FILE} changed after it was checked against ${SUMS_FILE}`,
+    );
+  }
+  const text = bytes.toString('utf8');
   let json: unknown;
   try {
     json = JSON.parse(text);
