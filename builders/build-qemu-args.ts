@@ -7,7 +7,8 @@ export function qemuBinaryFor(arch: Arch): string {
 
 /**
  * The CPU model: the host's under a hypervisor. Under TCG, `max` for aarch64 (the brief's choice; virt needs a v8
- * CPU); for x86_64 QEMU's default `qemu64`, which installed the test guest faster than `max` here (54 s vs 71 s).
+ * CPU); for x86_64 QEMU's default `qemu64`, as in the measured 47 s install; one run each on a loaded 2-core host
+ * installed the test guest in 54 s with it and 71 s with `max`.
  */
 export function cpuModelFor(arch: Arch, accel: Accel): string {
   if (accel !== 'tcg') return 'host';
