@@ -25,45 +25,52 @@ export interface FileAttributes {
 }
 
 /**
- * A script printing one line per path, prefixed by its 1-based index: `i A` absent, `i L` symlink, `i O` other,
- * `i D mode owner group`, or `i F mode owner group` followed by `i H sha256`. Paths only ever appear as quoted
- * arguments, never in the output, so any name parses.
+ * A script that stats many paths with two programs in all, whatever their number: one line per path (`L` symlink,
+ * `D` directory, `F` regular file, `O` other, `A` absent), then one `stat` line per D/F path, then one `sha256sum`
+ * line per F path, in order. Paths only ever appear as quoted arguments, never parsed back, so any name works.
  */
 export function fileProbeScript(paths: readonly string[]): string {
+  const list = quoteWords(paths);
   return [
-    'i=0',
-    `for p in ${quoteWords(paths)}; do`,
-    '  i=$((i+1))',
-    '  if [ -L "$p" ]; then echo "$i L"',
-    '  elif [ -d "$p" ]; then stat -c "$i D %a %U %G" -- "$p"',
-    '  elif [ -f "$p" ]; then stat -c "$i F %a %U %G" -- "$p"; h=$(sha256sum < "$p"); echo "$i H ${h%% *}"',
-    '  elif [ -e "$p" ]; then echo "$i O"',
-    '  else echo "$i A"; fi',
+    'set --',
+    `for p in ${list}; do`,
+    '  if [ -L "$p" ]; then echo L',
+    '  elif [ -d "$p" ]; then echo D; set -- "$@" "$p"',
+    '  elif [ -f "$p" ]; then echo F; set -- "$@" "$p"',
+    '  elif [ -e "$p" ]; then echo O',
+    '  else echo A; fi',
     'done',
+    'echo :stat',
+    'if [ $# -gt 0 ]; then stat -c \'%a %U %G\' -- "$@"; fi',
+    'echo :hash',
+    'set --',
+    `for p in ${list}; do if [ ! -L "$p" ] && [ -f "$p" ]; then set -- "$@" "$p"; fi; done`,
+    'if [ $# -gt 0 ]; then sha256sum -- "$@"; fi',
   ].join('\n');
 }
 
 export function parseFileProbe(output: string, count: number): FileState[] {
-  const kinds = new Map<number, string[]>();
-  const hashes = new Map<number, string>();
-  for (const line of output.split('\n')) {
-    const [index, tag, ...rest] = line.trim().split(/\s+/);
-    const i = Number(index);
-    if (!Number.isInteger(i) || tag === undefined) continue;
-    if (tag === 'H') hashes.set(i, rest[0] ?? '');
-    else kinds.set(i, [tag, ...rest]);
-  }
-  return Array.from({ length: count }, (_, n) => {
-    const fields = kinds.get(n + 1);
-    if (!fields) throw new Error(`the file probe printed nothing for path ${n + 1} of ${count}`);
-    const [tag, mode = '0', owner = '', group = ''] = fields;
-    if (tag === 'A') return { kind: 'absent' };
-    if (tag === 'L') return { kind: 'symlink' };
-    if (tag === 'O') return { kind: 'other' };
-    if (tag === 'D') return { kind: 'directory', mode: Number.parseInt(mode, 8), owner, group };
-    const sha256 = hashes.get(n + 1) ?? '';
+  const lines = output.split('\n');
+  const statAt = lines.indexOf(':stat');
+  const hashAt = lines.indexOf(':hash', statAt + 1);
+  if (statAt === -1 || hashAt === -1) throw new Error('the file probe was cut short');
+  const kinds = lines.slice(0, statAt);
+  const stats = lines.slice(statAt + 1, hashAt);
+  // GNU sha256sum starts a line with `\` when it escapes a name; the hash follows.
+  const hashes = lines.slice(hashAt + 1, -1).map((line) => line.replace(/^\\/, '').slice(0, 64));
+  if (kinds.length !== count) throw new Error(`the file probe described ${kinds.length} of ${count} paths`);
+  let nextStat = 0;
+  let nextHash = 0;
+  return kinds.map((kind, index): FileState => {
+    if (kind === 'A') return { kind: 'absent' };
+    if (kind === 'L') return { kind: 'symlink' };
+    if (kind === 'O') return { kind: 'other' };
+    const [mode = '', owner = '', group = ''] = (stats[nextStat++] ?? '').split(' ');
+    if (!/^[0-7]+$/.test(mode)) throw new Error(`could not stat path ${index + 1} of ${count}`);
+    if (kind === 'D') return { kind: 'directory', mode: Number.parseInt(mode, 8), owner, group };
+    const sha256 = hashes[nextHash++] ?? '';
     if (!/^[0-9a-f]{64}$/.test(sha256))
-      throw new Error(`could not read the content of path ${n + 1} to hash it`);
+      throw new Error(`could not read path ${index + 1} of ${count} to hash it`);
     return { kind: 'file', mode: Number.parseInt(mode, 8), owner, group, sha256 };
   });
 }

@@ -88,7 +88,9 @@ class Ssh2Session implements SshSession {
         ready = true;
         client.on('error', (error) => this.logger.debug(`ssh ${this.where}: ${error.message}`));
         client.once('close', () => {
-          if (this.client === client) this.dropClient();
+          if (this.client !== client) return;
+          this.logger.debug(`ssh ${this.where}: the connection closed`);
+          this.dropClient();
         });
         resolve(client);
       });

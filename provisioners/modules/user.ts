@@ -2,7 +2,7 @@ import type { ResolvedStep } from '../../dsl/resolved-recipe.ts';
 import { RemoteCommandError } from '../exec-error.ts';
 import { assertGuestPath } from '../guest-path.ts';
 import { execAdmin, type ModuleContext, type ModuleResult } from '../module-context.ts';
-import { fileProbeScript, parseFileProbe } from '../remote-files.ts';
+import { type FileState, fileProbeScript, parseFileProbe } from '../remote-files.ts';
 import { quoteShell, quoteWords } from '../shell-quote.ts';
 import { ensureFile } from './ensure-file.ts';
 
@@ -44,12 +44,15 @@ export async function runUserStep(ctx: ModuleContext, step: UserStep): Promise<M
   const keysFile = `${sshDir}/authorized_keys`;
   const probe = await execAdmin(
     ctx,
-    `${accountProbeScript(ctx, step)}\n${fileProbeScript([sshDir, keysFile])}`,
+    `${accountProbeScript(ctx, step)}\necho :files\n${fileProbeScript([sshDir, keysFile])}`,
   );
   if (probe.exitCode !== 0) throw new RemoteCommandError(`probing user ${step.user}`, probe);
-  const account = parseAccount(probe.stdout);
+  const split = probe.stdout.indexOf(':files\n');
+  const accountOutput = probe.stdout.slice(0, split);
+  const [dirState, fileState] = parseFileProbe(probe.stdout.slice(split + ':files\n'.length), 2);
+  const account = parseAccount(accountOutput);
   const existingGroups = new Set(
-    probe.stdout.split('\n').flatMap((line) => (line.startsWith('group ') ? [line.slice(6).trim()] : [])),
+    accountOutput.split('\n').flatMap((line) => (line.startsWith('group ') ? [line.slice(6).trim()] : [])),
   );
   const missingGroups = step.groups.filter((group) => !existingGroups.has(group));
   const commands: string[] = [];
@@ -83,7 +86,14 @@ export async function runUserStep(ctx: ModuleContext, step: UserStep): Promise<M
     if (result.exitCode !== 0) throw new RemoteCommandError(`configuring user ${step.user}`, result);
   }
   if (step.authorizedKeys.length > 0) {
-    const keyChange = await ensureKeys(ctx, step, account, probe.stdout, sshDir, keysFile);
+    const keyChange = await ensureKeys(
+      ctx,
+      step,
+      account,
+      { dir: dirState, file: fileState },
+      sshDir,
+      keysFile,
+    );
     if (keyChange) changes.push(keyChange);
   }
   if (changes.length === 0) return { status: 'ok', reason: 'up to date' };
@@ -126,14 +136,14 @@ async function ensureKeys(
   ctx: ModuleContext,
   step: UserStep,
   account: Account | undefined,
-  probeOutput: string,
+  states: { readonly dir: FileState | undefined; readonly file: FileState | undefined },
   sshDir: string,
   keysFile: string,
 ): Promise<string | undefined> {
   const content = Buffer.from(`${step.authorizedKeys.join('\n')}\n`);
   if (ctx.check && !account) return `would write ${step.authorizedKeys.length} authorized key(s)`;
   const group = account?.primary || (await primaryGroup(ctx, step.user));
-  const [dirState] = parseFileProbe(probeOutput, 2);
+  const dirState = states.dir;
   const changes: string[] = [];
   const dirOk =
     dirState?.kind === 'directory' &&
@@ -151,8 +161,7 @@ async function ensureKeys(
     }
     changes.push(`${ctx.check ? 'would ' : ''}set up ${sshDir}`);
   }
-  const [, fileState] = parseFileProbe(probeOutput, 2);
-  if (fileState) ctx.run.fileStates.set(keysFile, fileState);
+  if (states.file) ctx.run.fileStates.set(keysFile, states.file);
   const file = await ensureFile(ctx, keysFile, content, { mode: '0600', owner: step.user, group });
   ctx.run.fileStates.delete(keysFile);
   if (file.status === 'changed') changes.push(`authorized_keys: ${file.reason}`);

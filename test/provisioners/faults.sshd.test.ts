@@ -161,7 +161,8 @@ describe('a connection that drops mid-run', () => {
         .filter((event) => event.type === 'reconnect')
         .map((event) => event.type === 'reconnect' && event.name),
     ).toEqual(['slow and guarded']);
-    expect(result.steps[1]?.status).toBe('changed');
+    // The interrupted command may live on without sshd and finish first: then the guard skips the retry.
+    expect(['changed', 'skipped']).toContain(result.steps[1]?.status);
     await expect(stat(done)).resolves.toBeTruthy();
   });
 

@@ -15,6 +15,16 @@ export function connectTo(sshd: TestSshd, extra: Partial<SshConnectOptions> = {}
     privateKey: sshd.privateKey,
     hostKeySha256: sshd.hostKeySha256,
     connectAttempts: 2,
+    // TNB_DEBUG_SSH=1 shows connection events on stderr when a test misbehaves.
+    ...(process.env.TNB_DEBUG_SSH
+      ? {
+          logger: {
+            info() {},
+            warn: (m: string) => console.error(m),
+            debug: (m: string) => console.error(`${new Date().toISOString()} ${m}`),
+          },
+        }
+      : {}),
     ...extra,
   });
 }
