@@ -1,5 +1,4 @@
-import { access, copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { access, mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { TnbuildError } from '../errors/index.ts';
 import { type CommandRunner, type Logger, silentLogger } from '../host/command-runner.ts';
@@ -15,20 +14,13 @@ import { pickForwardPorts } from './free-port.ts';
 import type { HostLookup } from './host-lookup.ts';
 import { requireHostTools } from './host-tools.ts';
 import { type HttpFileMap, type HttpServer, startHttpServer } from './http-server.ts';
-import type {
-  Accel,
-  AccelChoice,
-  Arch,
-  Firmware,
-  MachineSpec,
-  McastNetdev,
-  PortForward,
-} from './machine-spec.ts';
+import type { Accel, AccelChoice, Arch, MachineSpec, McastNetdev, PortForward } from './machine-spec.ts';
 import { planDiskMachine, planInstallMachine } from './plan-machine.ts';
 import { createQemuImg } from './qemu-img.ts';
 import type { QemuExit, QemuLauncher, QemuProcess } from './qemu-process.ts';
 import { resolveAccel } from './resolve-accel.ts';
-import { runOverSsh } from './run-over-ssh.ts';
+import { prepareFirmware, prepareScratchDir, removeScratchDir } from './scratch-dir.ts';
+import { shutdownGuest } from './shutdown-guest.ts';
 import { waitForSsh } from './wait-for-ssh.ts';
 
 export interface BuildGuestOptions {
@@ -97,35 +89,6 @@ export interface GuestHandle {
   removeScratch(): Promise<void>;
 }
 
-interface Scratch {
-  readonly dir: string;
-  readonly created: boolean;
-}
-
-async function prepareScratch(options: BuildGuestOptions): Promise<Scratch> {
-  if (options.workDir !== undefined) {
-    await mkdir(options.workDir, { recursive: true });
-    return { dir: resolve(options.workDir), created: false };
-  }
-  // Under the OS temp dir: unix socket paths must stay under ~100 bytes.
-  return { dir: await mkdtemp(join(tmpdir(), 'tnbuild-')), created: true };
-}
-
-async function removeScratch(scratch: Scratch): Promise<void> {
-  if (scratch.created) await rm(scratch.dir, { recursive: true, force: true });
-  else
-    for (const name of ['disk.qcow2', 'serial.sock', 'qmp.sock', 'efivars.fd'])
-      await rm(join(scratch.dir, name), { force: true });
-}
-
-async function firmwareFor(firmware: Firmware, dir: string): Promise<Firmware> {
-  if (firmware.type !== 'uefi' || firmware.vars === undefined) return firmware;
-  // Each build writes its own EFI variables.
-  const vars = join(dir, 'efivars.fd');
-  await copyFile(firmware.vars, vars);
-  return { ...firmware, vars };
-}
-
 async function requireIso(iso: string): Promise<void> {
   try {
     await access(iso);
@@ -141,31 +104,6 @@ function checkDiskSize(plan: InstallPlan, diskBytes: number, driver: string): vo
     'TNB307',
     `the ${driver} install needs at least ${mib(plan.minDiskBytes)} but the disk has ${mib(diskBytes)}`,
   );
-}
-
-function waitAtMost<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(undefined), ms);
-    void promise.then((value) => {
-      clearTimeout(timer);
-      resolve(value);
-    });
-  });
-}
-
-/** Asks the guest to power off over SSH; if it has not within the deadline, QEMU's own escalation takes over. */
-async function shutdownGuest(
-  qemu: QemuProcess,
-  ssh: GuestSsh,
-  command: string,
-  deadlineMs: number,
-): Promise<QemuExit> {
-  if (qemu.hasExited) return qemu.exited;
-  const started = Date.now();
-  // The connection usually drops as the guest goes down: that is success, not an error.
-  await runOverSsh(ssh, command, { timeoutMs: 15_000 }).catch(() => undefined);
-  const exit = await waitAtMost(qemu.exited, Math.max(0, deadlineMs - (Date.now() - started) - 15_000));
-  return exit ?? qemu.shutdown({ deadlineMs: 10_000 });
 }
 
 /**
@@ -193,7 +131,7 @@ export async function buildGuest(options: BuildGuestOptions): Promise<GuestHandl
   // QEMU appends (the restart-from-disk run adds to the installer's log); each build starts a fresh one.
   await writeFile(serialLogPath, '');
   const key = generateBuildKey();
-  const scratch = await prepareScratch(options);
+  const scratch = await prepareScratchDir(options.workDir);
   const diskPath = join(scratch.dir, 'disk.qcow2');
   let http: HttpServer | undefined;
   let qemu: QemuProcess | undefined;
@@ -225,7 +163,7 @@ export async function buildGuest(options: BuildGuestOptions): Promise<GuestHandl
       {
         arch: options.arch,
         accel,
-        firmware: await firmwareFor(tools.firmware, scratch.dir),
+        firmware: await prepareFirmware(tools.firmware, scratch),
         cpus: options.cpus ?? 2,
         memoryMiB: options.memoryMiB ?? 2048,
         iso: resolve(options.iso),
@@ -308,14 +246,14 @@ export async function buildGuest(options: BuildGuestOptions): Promise<GuestHandl
         guest.console.close();
         return exit;
       },
-      removeScratch: () => removeScratch(scratch),
+      removeScratch: () => removeScratchDir(scratch),
     };
   } catch (error) {
     const exit = qemu === undefined ? undefined : await (qemu as QemuProcess).kill();
     (qemu as QemuProcess | undefined)?.console?.close();
     await http?.close();
     const kept = options.onError === 'keep';
-    if (!kept) await removeScratch(scratch);
+    if (!kept) await removeScratchDir(scratch);
     const explained = explainBuildFailure(error, {
       stage: stages.stage,
       exit,
