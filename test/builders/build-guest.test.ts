@@ -59,7 +59,9 @@ describe('buildGuest (fake QEMU, real HTTP, real SSH)', () => {
     const launcher = fakeQemuLauncher(scriptedInstall);
     const events: StageEvent[] = [];
     await writeFile(join(dir, 'extra.txt'), 'from the http directory\n');
-    const guest = await buildGuest(options({ launcher, httpDirectory: dir, onStage: (event) => events.push(event) }));
+    const guest = await buildGuest(
+      options({ launcher, httpDirectory: dir, onStage: (event) => events.push(event) }),
+    );
     expect(events.map((event) => `${event.stage}:${event.status}`)).toEqual([
       'boot:start',
       'boot:done',
