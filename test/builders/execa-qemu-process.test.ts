@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { execaQemuLauncher } from '../../builders/execa-qemu-process.ts';
+import type { MachineSpec } from '../../builders/machine-spec.ts';
 import type { QemuProcess } from '../../builders/qemu-process.ts';
 import { isProcessAlive } from '../e2e/helpers/process-alive.ts';
 import { idleMachine } from './helpers/idle-machine.ts';
@@ -40,6 +41,25 @@ describe('QEMU process (real QEMU, TCG)', () => {
     expect(exit.exitCode).toBe(0);
     expect(Date.now() - began).toBeLessThan(6000);
     expect(isProcessAlive(qemu.pid)).toBe(false);
+  });
+
+  it('the aarch64 argv (virt, UEFI, CD on virtio-scsi, -cpu max) runs on real QEMU with EDK2 on our serial socket', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'tnbuild-qemu-'));
+    const cd = join(dir, 'empty.iso');
+    await writeFile(cd, Buffer.alloc(1024 * 1024));
+    const spec: MachineSpec = {
+      ...idleMachine(dir),
+      arch: 'aarch64',
+      memoryMiB: 256,
+      cdrom: cd,
+      firmware: { type: 'uefi', code: '/usr/share/qemu-efi-aarch64/QEMU_EFI.fd' },
+      ports: [{ name: 'ssh', host: 0, guest: 22 }],
+    };
+    const qemu = await execaQemuLauncher.start(spec, { binary: 'qemu-system-aarch64' });
+    started.push(qemu);
+    await expect(qemu.console.expect(/UEFI firmware/, { timeoutMs: 20_000 })).resolves.toBe('UEFI firmware');
+    await qemu.kill();
+    expect(await readFile(spec.serialLog, 'latin1')).toContain('UEFI firmware');
   });
 
   it('kill ends QEMU with SIGKILL', async () => {
