@@ -47,6 +47,9 @@ const fixture = inject('guestFixture');
 const GiB = 1024 ** 3;
 const KEEPER_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKeeperKeeperKeeperKeeperKeeperKeeperKeep keeper@ops';
 const BASE_KEY = 'a'.repeat(63) + '1';
+// A segment of this run's own: other VMs on the host's default 230.0.0.1:1234 (other builds, other tests) may
+// hold the same ULAs.
+const MCAST = `230.0.0.1:${20_000 + (process.pid % 20_000)}`;
 const NODE_KEY = 'b'.repeat(63) + '2';
 
 let work: string;
@@ -72,7 +75,8 @@ async function installFirstBoot(session: SshSession): Promise<void> {
 /**
  * The test image is Debian minbase: no dbus, so no systemd-logind, so nothing acts on the ACPI power button and a
  * graceful `stopVm` would fall through to QMP quit. Real images run logind (Debian with dbus) or acpid (Alpine);
- * this fixture gets the smallest stand-in: power off on any event from the "Power Button" input devices.
+ * this fixture gets the smallest stand-in: power off on any event from the "Power Button" input device (which udev
+ * only creates once it loads the button module, so wait for it).
  */
 // systemd unit syntax: `$$` is a literal `$`.
 const POWER_BUTTON_UNIT = [
@@ -80,7 +84,7 @@ const POWER_BUTTON_UNIT = [
   'Description=Power off on the ACPI power button (e2e image: no logind, no acpid)',
   '',
   '[Service]',
-  'ExecStart=/bin/sh -c \'sleep 3; for d in /sys/class/input/event*; do [ "$$(cat $$d/device/name)" = "Power Button" ] && (head -c 24 /dev/input/$${d##*/} >/dev/null && systemctl poweroff) & done; wait\'',
+  'ExecStart=/bin/sh -c \'until grep -qx "Power Button" /sys/class/input/event*/device/name; do sleep 1; done; for d in /sys/class/input/event*; do [ "$$(cat $$d/device/name)" = "Power Button" ] && (head -c 24 /dev/input/$${d##*/} >/dev/null && systemctl poweroff) & done; wait\'',
   '',
   '[Install]',
   'WantedBy=multi-user.target',
@@ -265,6 +269,7 @@ describe('templates and clones on the offline Debian guest (TCG)', () => {
         machine: { accel: 'tcg', cpus: 2, memoryMiB: 1024 },
         firstBoot: [],
         vmsRoot: buildRoot,
+        mcast: MCAST,
       });
       await startVm('build', { vmsRoot: buildRoot });
       const keyFile = join(buildRoot, 'build-key');
@@ -321,6 +326,7 @@ describe('templates and clones on the offline Debian guest (TCG)', () => {
         ports: [{ name: 'ssh', guest: 22, host: await pickFreePort(0) }],
         machine: { accel: 'tcg', cpus: 1, memoryMiB: 768 },
         vmsRoot,
+        mcast: MCAST,
       });
       timings.push(`${clone.name} ${created.elapsedMs.toFixed(0)} ms`);
       expect(created.elapsedMs).toBeLessThan(1000);
