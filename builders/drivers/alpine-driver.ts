@@ -79,7 +79,8 @@ export function alpineDriver(options: AlpineDriverOptions = {}): InstallDriver {
         files: { [ANSWER_PATH]: { content: answer } },
         bootSteps,
         installSteps,
-        rebootSteps: [{ expect: /login: ?$/m, timeoutMs: bootTimeoutMs }],
+        // OpenRC prints on the console even if the installed inittab has no serial getty.
+        rebootSteps: [{ expect: /Starting sshd|login: ?$/m, timeoutMs: bootTimeoutMs }],
         afterInstall,
         username: 'root',
         // alpine-base + linux-virt + openssh on ext4 with a boot partition: about 300 MB used; ask for 1 GiB.
