@@ -57,7 +57,10 @@ export function parseFileProbe(output: string, count: number): FileState[] {
   const kinds = lines.slice(0, statAt);
   const stats = lines.slice(statAt + 1, hashAt);
   // GNU sha256sum starts a line with `\` when it escapes a name; the hash follows.
-  const hashes = lines.slice(hashAt + 1, -1).map((line) => line.replace(/^\\/, '').slice(0, 64));
+  const hashes = lines
+    .slice(hashAt + 1)
+    .filter((line) => line !== '')
+    .map((line) => line.replace(/^\\/, '').slice(0, 64));
   if (kinds.length !== count) throw new Error(`the file probe described ${kinds.length} of ${count} paths`);
   let nextStat = 0;
   let nextHash = 0;

@@ -28,13 +28,7 @@ export async function runDownloadStep(ctx: ModuleContext, step: DownloadStep): P
   const expected: Checksum = fetched?.checksum ?? (checksum as Checksum);
   const marker = `${ctx.stateDir}/downloads/${createHash('sha256').update(`${dest}\n${url}`).digest('hex').slice(0, 24)}.sums`;
   const header = markerHeader(expected, step, members);
-  const probe = await execAdmin(
-    ctx,
-    [
-      `m=${quoteShell(marker)}`,
-      'if [ -f "$m" ]; then sed \'/^--$/q\' "$m"; sed \'1,/^--$/d\' "$m" | sha256sum -c - >/dev/null 2>&1 && echo files-ok; fi',
-    ].join('\n'),
-  );
+  const probe = await execAdmin(ctx, markerProbeScript(marker));
   if (probe.stdout === `${header}--\nfiles-ok\n`)
     return { status: 'ok', reason: `installed (${expected.algorithm}:${expected.value.slice(0, 12)}…)` };
   const what = `${url.split('/').pop()} into ${dest}`;
@@ -60,6 +54,14 @@ export async function runDownloadStep(ctx: ModuleContext, step: DownloadStep): P
   };
 }
 
+/** Prints the marker's header, then `files-ok` when every installed file still has the recorded sha256. */
+export function markerProbeScript(marker: string): string {
+  return [
+    `m=${quoteShell(marker)}`,
+    'if [ -f "$m" ]; then sed \'/^--$/q\' "$m"; sed \'1,/^--$/d\' "$m" | sha256sum -c - >/dev/null 2>&1 && echo files-ok; fi',
+  ].join('\n');
+}
+
 /** Archive members and file names stay inside `dest`: relative, no `..`, no line breaks, no leading `-`. */
 function assertMember(member: string): string {
   const parts = member.split('/');
@@ -75,7 +77,11 @@ function assertMember(member: string): string {
   return member;
 }
 
-function markerHeader(expected: Checksum, step: DownloadStep, members: readonly string[]): string {
+export function markerHeader(
+  expected: Checksum,
+  step: Pick<DownloadStep, 'extract' | 'mode'>,
+  members: readonly string[],
+): string {
   return [
     'tnbuild-download 1',
     `archive ${expected.algorithm}:${expected.value}`,
@@ -86,13 +92,13 @@ function markerHeader(expected: Checksum, step: DownloadStep, members: readonly 
   ].join('\n');
 }
 
-interface InstallPlan {
+export interface InstallPlan {
   readonly staging: string;
   readonly dest: string;
   readonly marker: string;
   readonly header: string;
   readonly expected: Checksum;
-  readonly step: DownloadStep;
+  readonly step: Pick<DownloadStep, 'extract' | 'mode'>;
   readonly members: readonly string[];
   readonly fileName: string;
 }

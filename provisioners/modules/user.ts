@@ -44,7 +44,7 @@ export async function runUserStep(ctx: ModuleContext, step: UserStep): Promise<M
   const keysFile = `${sshDir}/authorized_keys`;
   const probe = await execAdmin(
     ctx,
-    `${accountProbeScript(ctx, step)}\necho :files\n${fileProbeScript([sshDir, keysFile])}`,
+    `${accountProbeScript(ctx.family.paths.etc, step.user, step.groups)}\necho :files\n${fileProbeScript([sshDir, keysFile])}`,
   );
   if (probe.exitCode !== 0) throw new RemoteCommandError(`probing user ${step.user}`, probe);
   const split = probe.stdout.indexOf(':files\n');
@@ -100,15 +100,15 @@ export async function runUserStep(ctx: ModuleContext, step: UserStep): Promise<M
   return { status: 'changed', reason: `${ctx.check ? 'would ' : ''}${changes.join('; ')}` };
 }
 
-function accountProbeScript(ctx: ModuleContext, step: UserStep): string {
-  const etc = ctx.family.paths.etc;
+/** Prints `passwd HOME:SHELL`, `password none|locked|empty|set` (never the hash), `groups …`, `primary …`, `group G` per existing group. */
+export function accountProbeScript(etc: string, user: string, groups: readonly string[]): string {
   return [
-    `U=${quoteShell(step.user)}; export U`,
+    `U=${quoteShell(user)}; export U`,
     `awk -F: '$1 == ENVIRON["U"] { print "passwd " $6 ":" $7 }' ${quoteShell(`${etc}/passwd`)}`,
     // Only the kind of password field is printed: a hash never leaves the guest.
     `awk -F: '$1 == ENVIRON["U"] { if ($2 == "*") print "password none"; else if ($2 ~ /^!/) print "password locked"; else if ($2 == "") print "password empty"; else print "password set" }' ${quoteShell(`${etc}/shadow`)} 2>/dev/null`,
     `if id -- "$U" >/dev/null 2>&1; then echo "groups $(id -Gn -- "$U")"; echo "primary $(id -gn -- "$U")"; fi`,
-    `for g in ${quoteWords(step.groups)}; do G=$g awk -F: '$1 == ENVIRON["G"] { print "group " $1 }' ${quoteShell(`${etc}/group`)}; done`,
+    `for g in ${quoteWords(groups)}; do G=$g awk -F: '$1 == ENVIRON["G"] { print "group " $1 }' ${quoteShell(`${etc}/group`)}; done`,
   ].join('\n');
 }
 

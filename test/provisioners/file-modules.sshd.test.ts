@@ -114,9 +114,39 @@ describe('file and template modules over SSH', () => {
     expect(first.error).toBeUndefined();
     const info = await stat(binary);
     expect([info.uid, info.mode & 0o7777]).toEqual([65534, 0o755]);
-    await session.exec(`${binary} 3 >/dev/null 2>&1 &`);
+    await session.exec(`${binary} 3 >/dev/null 2>&1 & sleep 0.2; test -d /proc/$!`);
     const replaced = await run([step.file(binary, { source: { path: '/bin/true', sha256: '' }, ...attrs })]);
     expect(replaced.steps[0]).toMatchObject({ status: 'changed', reason: 'update content' });
     expect(await readFile(binary)).toEqual(await readFile('/bin/true'));
+  });
+
+  it('probes a run of no-op file steps in one round trip (batched), or one per step', async () => {
+    const dir = path.join(sandbox.dir, 'batched');
+    const steps = Array.from({ length: 20 }, (_, index) =>
+      step.file(`${dir}/f${index}`, { content: `${index}\n` }),
+    );
+    await run(steps);
+    let execs = 0;
+    const counting: SshSession = Object.assign(Object.create(session) as SshSession, {
+      exec: (command: string, options?: Parameters<SshSession['exec']>[1]) => {
+        execs += 1;
+        return session.exec(command, options);
+      },
+    });
+    for (const [batchProbes, expected] of [
+      [true, 1],
+      [false, 20],
+    ] as const) {
+      execs = 0;
+      const result = await provision({
+        session: counting,
+        steps,
+        family: 'debian',
+        arch: 'x86_64',
+        batchProbes,
+      });
+      expect(result.recap).toMatchObject({ ok: 20, changed: 0 });
+      expect(execs).toBe(expected);
+    }
   });
 });
