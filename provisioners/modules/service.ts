@@ -46,7 +46,7 @@ export async function runServiceStep(ctx: ModuleContext, step: ServiceStep): Pro
   const enabled = facts.has('enabled');
   const running = facts.has('running');
   const commands: string[] = [];
-  const start = step.state === 'started' && !running;
+  const start = step.state === 'started' && !running && !facts.has('crashed');
   if (step.enabled && !enabled) {
     // systemd does both in one call; OpenRC starts below.
     const both = start && ctx.family.name === 'debian';
@@ -66,7 +66,8 @@ export async function runServiceStep(ctx: ModuleContext, step: ServiceStep): Pro
       changes.push('start');
     }
   }
-  const restart = step.state === 'started' && running && definitionChanged;
+  // OpenRC will not `start` a crashed service (it counts as started): restart it instead.
+  const restart = step.state === 'started' && ((running && definitionChanged) || facts.has('crashed'));
   if (restart) {
     commands.push(ctx.family.restartService(name));
     changes.push('restart');

@@ -40,7 +40,8 @@ export function createAlpineFamily(paths: Partial<FamilyPaths> = {}): OsFamily {
       [
         `if [ -e ${script(service)} ]; then echo exists; fi`,
         `if [ -L ${quoteShell(`/etc/runlevels/default/${service}`)} ]; then echo enabled; fi`,
-        `if rc-service ${quoteShell(service)} status >/dev/null 2>&1; then echo running; fi`,
+        // openrc-run's status: 0 started, 3 stopped, 32 crashed (supervise-daemon.sh supervise_status).
+        `rc-service ${quoteShell(service)} status >/dev/null 2>&1; case $? in 0) echo running ;; 32) echo crashed ;; esac`,
       ].join('\n'),
     reloadDefinitions: () => undefined,
     enableService: (service) => `rc-update add ${quoteShell(service)} default`,

@@ -40,7 +40,7 @@ export interface OsFamily {
   setShellAndHome(user: string, shell: string, home: string): string;
 
   serviceDefinition(service: string, define: ServiceDefinition): DefinitionFile;
-  /** Prints `exists`, `enabled`, `running` lines for what holds. */
+  /** Prints `exists`, `enabled`, `running` (or `crashed`: supervised but dead) lines for what holds. */
   probeService(service: string): string;
   /** Runs after a definition changed (systemd: daemon-reload). */
   reloadDefinitions(): string | undefined;

@@ -89,7 +89,7 @@ describe('Alpine', () => {
     expect(alpine.probeService('cometbft')).toMatchInlineSnapshot(`
       "if [ -e /etc/init.d/cometbft ]; then echo exists; fi
       if [ -L /etc/runlevels/default/cometbft ]; then echo enabled; fi
-      if rc-service cometbft status >/dev/null 2>&1; then echo running; fi"
+      rc-service cometbft status >/dev/null 2>&1; case $? in 0) echo running ;; 32) echo crashed ;; esac"
     `);
     expect(alpine.reloadDefinitions()).toBeUndefined();
     expect(alpine.enableService('cometbft', true)).toMatchInlineSnapshot(`"rc-update add cometbft default"`);
