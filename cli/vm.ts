@@ -75,5 +75,5 @@ export async function createFromRecipe(recipeName: string, options: VmCommandOpt
     machine: { accel: accel.accel, firmware: tools.firmware, qemuSystem: tools.qemuSystem },
   });
   const mode = created.record.disk.mode === 'linked' ? 'linked clone' : 'full copy';
-  return `created ${created.record.name} (${mode} of ${template.name}) in ${created.paths.dir} in ${created.elapsedMs} ms; start it with \`tnbuild vm start ${created.record.name}\``;
+  return `created ${created.record.name} (${mode} of ${template.name}) in ${created.paths.dir} in ${Math.round(created.elapsedMs)} ms; start it with \`tnbuild vm start ${created.record.name}\``;
 }
