@@ -1,6 +1,7 @@
 import { execa, type ResultPromise } from 'execa';
 import { TnbuildError } from '../errors/index.ts';
 import { silentLogger } from '../host/command-runner.ts';
+import { commandBoundToParent, isExecFailure } from './bind-to-parent.ts';
 import { buildQemuArgs } from './build-qemu-args.ts';
 import type { MachineSpec } from './machine-spec.ts';
 import type { QemuExit, QemuLauncher, QemuProcess, StartQemuOptions } from './qemu-process.ts';
@@ -99,7 +100,10 @@ async function confirmRunning(qemu: ExecaQemuProcess, qmpSocket: string): Promis
   }
 }
 
-/** Starts QEMU with execa. It dies with this process (execa's cleanup), on abort, and when start fails. */
+/**
+ * Starts QEMU with execa. It dies with this process (execa's cleanup on exit and signals; on Linux also the kernel's
+ * parent-death signal, so even a SIGKILLed builder leaves nothing running), on abort, and when start fails.
+ */
 export const execaQemuLauncher: QemuLauncher = {
   async start(spec: MachineSpec, options: StartQemuOptions): Promise<QemuProcess> {
     const logger = options.logger ?? silentLogger;
@@ -107,7 +111,8 @@ export const execaQemuLauncher: QemuLauncher = {
     logger.debug(`starting ${options.binary} ${args.join(' ')}`);
     if (options.signal?.aborted)
       throw new TnbuildError('TNB306', 'the build was interrupted before QEMU started');
-    const child = execa(options.binary, args, QEMU_OPTIONS);
+    const [file, argv] = commandBoundToParent(options.binary, args);
+    const child = execa(file, argv, QEMU_OPTIONS);
     const qemu = new ExecaQemuProcess(child, spec.qmpSocket);
     const onAbort = (): void => void qemu.kill();
     options.signal?.addEventListener('abort', onAbort, { once: true });
@@ -122,10 +127,9 @@ export const execaQemuLauncher: QemuLauncher = {
     } catch (error) {
       await qemu.kill();
       const exit = await qemu.exited;
-      if (qemu.spawnError !== undefined) {
-        throw new TnbuildError('TNB300', `${options.binary} could not be started: ${qemu.spawnError}`, {
-          cause: error,
-        });
+      if (qemu.spawnError !== undefined || isExecFailure(exit.exitCode, exit.stderrTail)) {
+        const why = qemu.spawnError ?? exit.stderrTail.join(' ');
+        throw new TnbuildError('TNB300', `${options.binary} could not be started: ${why}`, { cause: error });
       }
       if (error instanceof TnbuildError && error.code === 'TNB306') throw error;
       throw new TnbuildError('TNB302', `QEMU failed to start (${exit.signal ?? `exit ${exit.exitCode}`})`, {

@@ -94,7 +94,7 @@ describe('QEMU process (real QEMU, TCG)', () => {
     expect(details.join('\n')).toContain('missing.qcow2');
   });
 
-  it.each(['SIGTERM', 'SIGINT'] as const)(
+  it.each(['SIGTERM', 'SIGINT', 'SIGKILL'] as const)(
     'no QEMU is left running when the builder process gets %s',
     async (signal) => {
       dir = await mkdtemp(join(tmpdir(), 'tnbuild-qemu-'));
