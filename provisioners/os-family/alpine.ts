@@ -18,9 +18,10 @@ export function createAlpineFamily(paths: Partial<FamilyPaths> = {}): OsFamily {
     name: 'alpine',
     paths: p,
     listInstalledPackages: (names) => `apk info -e ${quoteWords(names)} 2>/dev/null || true`,
+    // --wait: a step retried after a dropped connection may find the first apk still holding the database lock.
     installPackages: (names, { refreshIndex }) =>
-      `apk add --no-progress${refreshIndex ? ' --update-cache' : ''} ${quoteWords(names)}`,
-    removePackages: (names) => `apk del --no-progress ${quoteWords(names)}`,
+      `apk add --no-progress --wait 120${refreshIndex ? ' --update-cache' : ''} ${quoteWords(names)}`,
+    removePackages: (names) => `apk del --no-progress --wait 120 ${quoteWords(names)}`,
     parseMissingPackages: (output) =>
       [...output.matchAll(/^\s*(\S+) \(no such package\)/gm)].map((match) => match[1] ?? ''),
 

@@ -27,12 +27,12 @@ describe('Alpine', () => {
     expect(
       alpine.installPackages(['docker-registry', 'docker-registry-openrc', 'nginx'], { refreshIndex: true }),
     ).toMatchInlineSnapshot(
-      `"apk add --no-progress --update-cache docker-registry docker-registry-openrc nginx"`,
+      `"apk add --no-progress --wait 120 --update-cache docker-registry docker-registry-openrc nginx"`,
     );
     expect(alpine.installPackages(['curl'], { refreshIndex: false })).toMatchInlineSnapshot(
-      `"apk add --no-progress curl"`,
+      `"apk add --no-progress --wait 120 curl"`,
     );
-    expect(alpine.removePackages(['nano'])).toMatchInlineSnapshot(`"apk del --no-progress nano"`);
+    expect(alpine.removePackages(['nano'])).toMatchInlineSnapshot(`"apk del --no-progress --wait 120 nano"`);
   });
 
   it('names the packages apk says do not exist', () => {
