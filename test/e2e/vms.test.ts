@@ -184,6 +184,8 @@ describe('templates and clones on the offline Debian guest (TCG)', () => {
 
   afterAll(async () => {
     for (const name of ['node-a', 'node-b']) await stopVm(name, { vmsRoot, deadlineMs: 0 }).catch(() => {});
+    await execa('chmod', ['-R', 'u+w', work], { reject: false });
+    await rm(work, { recursive: true, force: true });
   });
 
   it('installs the guest and seals it into the base template; the image has no host key, machine-id or build key', async () => {

@@ -1,54 +1,33 @@
-import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, symlink } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import { afterAll } from 'vitest';
 import type { CommitTemplateInput } from '../../templates/commit-template.ts';
 import { commitTemplate } from '../../templates/commit-template.ts';
 import type { Template, TemplateStore } from '../../templates/template-store.ts';
+import { keyOf, sampleInput } from './sample-template.ts';
 
-/** A fresh directory under the OS temp dir (short: QEMU's unix sockets live in these). */
-export function tempDir(label: string): Promise<string> {
-  return mkdtemp(join(tmpdir(), `tnb-${label}-`));
+const made: string[] = [];
+
+/** A fresh directory under the OS temp dir (short: QEMU's unix sockets live in these), removed after the file. */
+export async function tempDir(label: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), `tnb-tv-${label}-`));
+  made.push(dir);
+  return dir;
 }
 
-/** A deterministic 64-hex cache key. */
-export function keyOf(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
-}
+afterAll(async () => {
+  for (const dir of made.splice(0)) {
+    // Templates inside are read-only (0555 directories); make them writable so a non-root user can delete them.
+    await execa('chmod', ['-R', 'u+w', dir], { reject: false });
+    await rm(dir, { recursive: true, force: true });
+  }
+});
 
 export async function makeQcow2(path: string, size = '64M', backing?: string): Promise<void> {
   const backingArgs = backing === undefined ? [] : ['-b', backing, '-F', 'qcow2'];
   await execa('qemu-img', ['create', '-q', '-f', 'qcow2', ...backingArgs, path, size]);
-}
-
-export function sampleInput(disk: string, overrides: Partial<CommitTemplateInput> = {}): CommitTemplateInput {
-  return {
-    recipe: 'node',
-    key: keyOf('node'),
-    parentKey: keyOf('base'),
-    arch: 'x86_64',
-    os: { family: 'debian', release: '12' },
-    disk,
-    compressed: false,
-    inputs: [
-      {
-        name: 'steps[0] /usr/local/bin',
-        url: 'https://example.org/cometbft.tar.gz',
-        checksum: `sha256:${'b'.repeat(64)}`,
-      },
-    ],
-    packages: ['openssh-server 1:9.2p1-2+deb12u3', 'sudo 1.9.13p3-1+deb12u1'],
-    sshUser: 'warden',
-    vm: { name: 'trustnet-node', firstBoot: ['echo first boot'] },
-    ports: [{ name: 'ssh', guest: 22, host: 2222 }],
-    network: { address: 'fd10:1234::1', prefix: 64, interface: 'eth1' },
-    machine: { cpus: 2, memoryBytes: 512 * 1024 ** 2 },
-    builtAt: new Date('2026-11-25T12:00:00.000Z'),
-    buildMs: 61_234,
-    versions: { qemu: '7.2.22', tnbuild: '0.1.0' },
-    ...overrides,
-  };
 }
 
 /** Commits a blank 64 MiB qcow2 as a template for `recipe` (no OS inside: enough for store and clone tests). */
@@ -77,3 +56,5 @@ export async function busyboxPath(hostPrograms: readonly string[] = []): Promise
   }
   return dir;
 }
+
+export { keyOf, sampleInput };
