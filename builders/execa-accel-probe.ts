@@ -1,5 +1,6 @@
 import { execa } from 'execa';
 import type { AccelProbe, AccelProbeResult } from './accel-probe.ts';
+import { commandBoundToParent } from './bind-to-parent.ts';
 
 // Any word on the serial console proves the guest executed code (SeaBIOS and EDK2 both print a banner).
 const GUEST_SPOKE = /[A-Za-z]{4}/;
@@ -12,7 +13,9 @@ function tailOf(text: string): string {
 export const execaAccelProbe: AccelProbe = {
   async probe(binary, args, timeoutMs): Promise<AccelProbeResult> {
     const started = Date.now();
-    const child = execa(binary, args, {
+    // Bound to this process: a probe must not outlive a killed builder either.
+    const [file, argv] = commandBoundToParent(binary, args);
+    const child = execa(file, argv, {
       reject: false,
       stdin: 'ignore',
       buffer: true,
