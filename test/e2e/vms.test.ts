@@ -46,11 +46,11 @@ import './helpers/guest-fixture.ts';
 const fixture = inject('guestFixture');
 const GiB = 1024 ** 3;
 const KEEPER_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKeeperKeeperKeeperKeeperKeeperKeeperKeep keeper@ops';
-const BASE_KEY = 'a'.repeat(63) + '1';
+const BASE_KEY = `${'a'.repeat(63)}1`;
 // A segment of this run's own: other VMs on the host's default 230.0.0.1:1234 (other builds, other tests) may
 // hold the same ULAs.
 const MCAST = `230.0.0.1:${20_000 + (process.pid % 20_000)}`;
-const NODE_KEY = 'b'.repeat(63) + '2';
+const NODE_KEY = `${'b'.repeat(63)}2`;
 
 let work: string;
 let store: TemplateStore;

@@ -220,7 +220,9 @@ describe('VM lifecycle on a real QEMU', () => {
     const { paths } = await createTestVm(sandbox, 'stale');
     await writeFile(paths.pidFile, `${process.pid}\n`);
     expect((await vmStatus('stale', { vmsRoot: sandbox.vmsRoot })).state).toBe('stopped');
-    expect(await stopVm('stale', { vmsRoot: sandbox.vmsRoot, deadlineMs: 0 })).toMatchObject({ method: 'not-running' });
+    expect(await stopVm('stale', { vmsRoot: sandbox.vmsRoot, deadlineMs: 0 })).toMatchObject({
+      method: 'not-running',
+    });
     expect(existsSync(paths.pidFile)).toBe(false);
   });
 
