@@ -19,3 +19,8 @@ export function tailLines(text: string, count = 20): string[] {
 export function describePattern(pattern: RegExp | string): string {
   return typeof pattern === 'string' ? JSON.stringify(pattern) : String(pattern);
 }
+
+/** `0.3 s`, `12 s`: whole seconds unless that would hide a short timeout. */
+export function formatSeconds(ms: number): string {
+  return ms < 10_000 ? `${Math.round(ms / 100) / 10} s` : `${Math.round(ms / 1000)} s`;
+}

@@ -1,6 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import { TnbuildError } from '../errors/index.ts';
-import { describePattern, tailLines } from './console-text.ts';
+import { describePattern, formatSeconds, tailLines } from './console-text.ts';
 
 const KEEP_CHARS = 1 << 20;
 
@@ -17,7 +17,8 @@ export interface SendOptions {
   readonly signal?: AbortSignal;
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+/** Resolves after `ms`, or rejects with the abort reason. */
+export function sleepFor(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
     const timer = setTimeout(() => {
@@ -31,8 +32,6 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
-
-export { sleep as sleepFor };
 
 function interruptedError(reason: unknown): TnbuildError {
   if (reason instanceof TnbuildError) return reason;
@@ -121,7 +120,7 @@ export class SerialConsole {
             reject(
               new TnbuildError(
                 'TNB303',
-                `the guest did not print ${describePattern(pattern)} within ${Math.round(timeoutMs / 1000)} s`,
+                `the guest did not print ${describePattern(pattern)} within ${formatSeconds(timeoutMs)}`,
                 { details: this.errorDetails() },
               ),
             ),
@@ -141,7 +140,7 @@ export class SerialConsole {
     if (delay <= 0) return this.write(text);
     for (const char of text) {
       await this.write(char);
-      await sleep(delay, options.signal).catch((reason: unknown) => {
+      await sleepFor(delay, options.signal).catch((reason: unknown) => {
         throw interruptedError(reason);
       });
     }
@@ -201,7 +200,7 @@ export async function connectSerialConsole(
           cause: error,
         });
       }
-      await sleep(50, options.signal).catch((reason: unknown) => {
+      await sleepFor(50, options.signal).catch((reason: unknown) => {
         throw interruptedError(reason);
       });
     }

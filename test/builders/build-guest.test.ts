@@ -146,7 +146,7 @@ describe('buildGuest (fake QEMU, real HTTP, real SSH)', () => {
     ).catch((caught: unknown) => caught);
     expect(error).toMatchObject({
       code: 'TNB303',
-      message: 'the guest did not print "boot:" within 0 s (boot)',
+      message: 'the guest did not print "boot:" within 0.3 s (boot)',
     });
     expect((error as { details: string[] }).details).toEqual([
       'last console lines:',

@@ -27,7 +27,7 @@ describe('serial console automation', () => {
     serial.guest.write(Array.from({ length: 30 }, (_, i) => `\x1b[1mline ${i}\x1b[0m\r\n`).join(''));
     await new Promise((resolve) => setTimeout(resolve, 50));
     const error = await serial.console.expect('never', { timeoutMs: 200 }).catch((caught: unknown) => caught);
-    expect(error).toMatchObject({ code: 'TNB303', message: 'the guest did not print "never" within 0 s' });
+    expect(error).toMatchObject({ code: 'TNB303', message: 'the guest did not print "never" within 0.2 s' });
     const details = (error as { details: string[] }).details;
     expect(details[0]).toBe('last console lines:');
     expect(details.slice(1, -1)).toEqual(Array.from({ length: 20 }, (_, i) => `│ line ${i + 10}`));
