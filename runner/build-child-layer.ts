@@ -68,6 +68,8 @@ export async function withBuildVm<T>(context: LayerContext, template: Template, 
           qemuSystem: tools.qemuSystem,
         },
         firstBoot: [],
+        // Its own segment: the parent may still configure a ULA that running clones use.
+        mcast: `230.0.0.1:${port}`,
         vmsRoot,
         runner: context.runner,
       });
