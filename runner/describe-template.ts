@@ -14,9 +14,10 @@ export async function describeTemplate(
   built: { readonly disk: string; readonly packages: readonly string[]; readonly started: number },
 ): Promise<CommitTemplateInput> {
   const { layer, recipe, store } = context;
-  const work = join(store.root, '.work');
+  // A `.tmp-<name>-<pid>-<rand>` folder: the store clears it when this process dies before committing.
+  const work = join(store.root, `.tmp-compact-${layer.recipe}-${process.pid}-${randomBytes(3).toString('hex')}`);
   await mkdir(work, { recursive: true });
-  const disk = join(work, `${layer.recipe}-${process.pid}-${randomBytes(3).toString('hex')}.qcow2`);
+  const disk = join(work, 'disk.qcow2');
   await compactDisk(context.runner, built.disk, disk, { compress: layer.seal.compress });
   return {
     recipe: layer.recipe,

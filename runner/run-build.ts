@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { FetchOptions } from '../artifacts/index.ts';
 import type { AccelChoice } from '../builders/index.ts';
@@ -54,16 +54,17 @@ export async function runBuild(plan: BuildPlan, options: RunBuildOptions): Promi
     const context = await createLayerContext(layer, recipes, store, options);
     const started = Date.now();
     const isLast = index === plan.layers.length - 1;
-    const result = await ensureTemplate(
-      store,
-      layer.key,
-      () => (layer.source.type === 'iso' ? buildIsoLayer(context, started) : buildChildLayer(context, started)),
-      {
-        force: isLast && (options.force ?? false),
-        ...(options.signal && { signal: options.signal }),
-        onWait: (holder) => emit({ type: 'log', recipe: layer.recipe, level: 'info', message: `waiting for a concurrent build of this key${holder ? ` (pid ${holder.pid})` : ''}` }),
-      },
-    );
+    let scratch: string | undefined;
+    const build = async () => {
+      const input = await (layer.source.type === 'iso' ? buildIsoLayer(context, started) : buildChildLayer(context, started));
+      scratch = dirname(input.disk);
+      return input;
+    };
+    const result = await ensureTemplate(store, layer.key, build, {
+      force: isLast && (options.force ?? false),
+      ...(options.signal && { signal: options.signal }),
+      onWait: (holder) => emit({ type: 'log', recipe: layer.recipe, level: 'info', message: `waiting for a concurrent build of this key${holder ? ` (pid ${holder.pid})` : ''}` }),
+    }).finally(() => (scratch ? rm(scratch, { recursive: true, force: true }) : undefined));
     template = result.template;
     layers.push({ recipe: layer.recipe, outcome: result.outcome });
     if (result.outcome === 'built') {
