@@ -46,7 +46,7 @@ function interruptSignal(): AbortSignal {
     console.error(`\n${signal}: stopping; cleaning up (press Ctrl-C again to quit at once)`);
     controller.abort(new TnbuildError('TNB306', `interrupted by ${signal}`));
   };
-  process.once('SIGINT', abort).once('SIGTERM', abort);
+  process.on('SIGINT', abort).on('SIGTERM', abort);
   return controller.signal;
 }
 
