@@ -1,17 +1,18 @@
 import type { ResolvedStep } from '../dsl/resolved-recipe.ts';
 import type { Arch } from '../dsl/schema.ts';
-import { isTnbuildError, TnbuildError } from '../errors/index.ts';
+import type { TnbuildError } from '../errors/index.ts';
 import { type Logger, silentLogger } from '../host/command-runner.ts';
 import { defaultFetchArtifact, type FetchArtifact } from './fetch-artifact-fn.ts';
-import { assertGuestPath } from './guest-path.ts';
-import { execAdmin, type ModuleContext, type ModuleResult } from './module-context.ts';
-import { isSafeToRetry, notifiesOf, runModule } from './modules/run-module.ts';
+import type { ModuleContext } from './module-context.ts';
+import { notifiesOf } from './modules/run-module.ts';
 import type { OsFamily } from './os-family/os-family.ts';
 import { resolveFamily } from './os-family/resolve-family.ts';
+import { prefetchFileStates } from './prefetch-file-states.ts';
 import type { ProvisionEvent } from './provision-events.ts';
 import { countRecap, type Recap, type StepStatus } from './recap.ts';
 import { isSecretPath, redactStepArgs, redactText } from './redact-args.ts';
-import { probeFiles } from './remote-files.ts';
+import { runHandlers } from './run-handlers.ts';
+import { runWithReconnect } from './run-with-reconnect.ts';
 import type { SshSession } from './ssh-session.ts';
 import { toStepError } from './step-error.ts';
 import { openTranscript, type Transcript } from './transcript.ts';
@@ -176,113 +177,4 @@ export async function provision(options: ProvisionOptions): Promise<ProvisionRes
     });
     return report;
   }
-}
-
-async function runWithReconnect(
-  ctx: ModuleContext,
-  step: ResolvedStep,
-  index: number,
-  emit: (event: ProvisionEvent) => void,
-): Promise<ModuleResult> {
-  try {
-    return await runModule(ctx, step);
-  } catch (error) {
-    if (!isTnbuildError(error) || error.code !== 'TNB406') throw error;
-    if (!isSafeToRetry(step)) {
-      throw new TnbuildError(
-        'TNB406',
-        `${error.message}; it is a shell command without \`creates\` or \`unless\`, so it was not run again (it may or may not have finished)`,
-        { cause: error },
-      );
-    }
-    emit({ type: 'reconnect', index, name: step.name, reason: error.message });
-    ctx.logger.warn(`SSH connection lost during "${step.name}"; reconnecting and running the step again`);
-    ctx.run.fileStates.clear();
-    await ctx.session.reconnect();
-    return runModule(ctx, step);
-  }
-}
-
-/** Before a run of file/template steps, fetch all their targets' states in one round trip. */
-async function prefetchFileStates(
-  ctx: ModuleContext,
-  steps: readonly ResolvedStep[],
-  from: number,
-): Promise<void> {
-  const first = steps[from];
-  if (!first || (first.type !== 'file' && first.type !== 'template')) {
-    ctx.run.fileStates.clear();
-    return;
-  }
-  if (ctx.run.fileStates.size > 0) return;
-  const paths: string[] = [];
-  for (let index = from; index < steps.length && paths.length < 500; index += 1) {
-    const step = steps[index] as ResolvedStep;
-    if (step.type !== 'file' && step.type !== 'template') break;
-    try {
-      paths.push(assertGuestPath(step.path));
-    } catch {
-      break;
-    }
-  }
-  const unique = [...new Set(paths)];
-  if (unique.length < 2) return;
-  try {
-    const states = await probeFiles(ctx, unique);
-    for (const [index, path] of unique.entries()) {
-      const state = states[index];
-      if (state) ctx.run.fileStates.set(path, state);
-    }
-  } catch {
-    // The steps probe one by one and report their own errors.
-    ctx.run.fileStates.clear();
-  }
-}
-
-async function runHandlers(
-  ctx: ModuleContext,
-  notified: ReadonlyMap<string, number>,
-  restarted: ReadonlyMap<string, number>,
-  reports: StepReport[],
-  io: { emit: (event: ProvisionEvent) => void; transcript: Transcript },
-): Promise<TnbuildError | undefined> {
-  let index = reports.length;
-  for (const [service, notifiedAt] of notified) {
-    if ((restarted.get(service) ?? -1) > notifiedAt) continue;
-    const base = { index, name: `restart ${service}`, module: 'handler', field: 'notify' };
-    index += 1;
-    io.emit({ type: 'step-start', ...base });
-    const t0 = performance.now();
-    let status: StepStatus = 'changed';
-    let reason = ctx.check ? `would restart ${service}` : `restarted ${service}`;
-    let error: TnbuildError | undefined;
-    if (!ctx.check) {
-      const result = await execAdmin(ctx, ctx.family.restartService(service)).catch(
-        (failure: unknown) => failure,
-      );
-      if (!(result && typeof result === 'object' && 'exitCode' in result) || result.exitCode !== 0) {
-        status = 'failed';
-        const detail =
-          result instanceof Error ? result.message : `exit ${(result as { exitCode: number }).exitCode}`;
-        error = new TnbuildError('TNB401', `handler "restart ${service}": ${detail}`, {
-          field: 'notify',
-          details:
-            result && typeof result === 'object' && 'stderr' in result ? [String(result.stderr).trim()] : [],
-        });
-        reason = error.message;
-      }
-    }
-    const durationMs = performance.now() - t0;
-    reports.push({ ...base, status, reason, durationMs, ...(error ? { error } : {}) });
-    io.emit({ type: 'step-end', ...base, status, reason, durationMs });
-    io.transcript.write({
-      type: 'handler',
-      ...base,
-      status,
-      reason,
-      durationMs: Math.round(durationMs * 10) / 10,
-    });
-    if (error) return error;
-  }
-  return undefined;
 }

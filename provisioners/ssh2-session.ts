@@ -300,6 +300,7 @@ class ConnectionGone extends Error {}
  * logins ("session signalling requires privilege separation": OpenSSH skips post-auth privsep for root).
  */
 export const PID_PREFIX = `printf '\\036%s\\036' "$$" >&2\n`;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the pid is framed by RS (0x1e) on purpose.
 const PID_MARK = /^\x1e(\d+)\x1e/;
 
 function collectChannel(
@@ -335,9 +336,7 @@ function collectChannel(
       // sshd always reports an exit status or signal before it closes a channel; silence means the connection went.
       if (exitCode === undefined && exitSignal === undefined)
         return reject(new Error('closed without an exit status'));
-      const err = Buffer.concat(stderr)
-        .toString('utf8')
-        .replace(/^\x1e\d+\x1e/, '');
+      const err = Buffer.concat(stderr).toString('utf8').replace(PID_MARK, '');
       resolve({
         command,
         exitCode: exitCode ?? 128,
