@@ -20,7 +20,10 @@ export interface SshConnectOptions {
   readonly connectTimeoutMs?: number;
   /** Attempts per (re)connect while the port refuses, resets or times out; never after a key mismatch or refused login. @default 5 */
   readonly connectAttempts?: number;
-  /** The connection counts as dropped after 3 unanswered keepalives. @default 5000 */
+  /**
+   * The connection counts as dropped after 6 unanswered keepalives (a TCG guest busy installing packages can be slow
+   * to answer). @default 10000
+   */
   readonly keepaliveIntervalMs?: number;
   readonly logger?: Logger;
 }
@@ -122,8 +125,8 @@ class Ssh2Session implements SshSession {
         username: this.options.username,
         privateKey: this.options.privateKey,
         readyTimeout: this.options.connectTimeoutMs ?? 20_000,
-        keepaliveInterval: this.options.keepaliveIntervalMs ?? 5000,
-        keepaliveCountMax: 3,
+        keepaliveInterval: this.options.keepaliveIntervalMs ?? 10_000,
+        keepaliveCountMax: 6,
         hostVerifier: (key: Buffer) => {
           presented = fingerprintHostKey(key);
           return presented === this.pinned;
