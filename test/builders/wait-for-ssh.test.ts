@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Server, utils } from 'ssh2';
 import { afterEach, describe, expect, it } from 'vitest';
 import { generateBuildKey } from '../../builders/build-key.ts';
+import { runOverSsh } from '../../builders/run-over-ssh.ts';
 import { fingerprintSha256, waitForSsh } from '../../builders/wait-for-ssh.ts';
 
 const hostKey = utils.generateKeyPairSync('ed25519');
@@ -14,7 +15,13 @@ function startSshd(port: number, authorizedKey: string): Promise<Server> {
       if (context.method === 'publickey' && context.key.data.equals(allowed.getPublicSSH())) context.accept();
       else context.reject(['publickey']);
     });
-    client.on('ready', () => client.end());
+    client.on('session', (accept) => {
+      accept().once('exec', (acceptExec) => {
+        const stream = acceptExec();
+        stream.exit(0);
+        stream.end();
+      });
+    });
     client.on('error', () => {});
   });
   return new Promise((resolve) => server.listen(port, '127.0.0.1', () => resolve(server)));
@@ -77,6 +84,23 @@ describe('SSH readiness', () => {
     ).rejects.toMatchObject({
       code: 'TNB400',
       details: [expect.stringMatching(/attempts; last error: All configured authentication methods failed/)],
+    });
+  });
+
+  it('runs a command with the pinned host key, and refuses a different host key (TNB403)', async () => {
+    const key = generateBuildKey();
+    const port = await freePort();
+    server = await startSshd(port, key.publicKey);
+    const target = { host: '127.0.0.1', port, username: 'root', privateKey: key.privateKey };
+    const ready = await waitForSsh({ ...target, deadlineMs: 10_000 });
+    await expect(
+      runOverSsh({ ...target, hostKeySha256: ready.hostKeySha256 }, 'true'),
+    ).resolves.toMatchObject({ exitCode: 0 });
+    await expect(
+      runOverSsh({ ...target, hostKeySha256: 'SHA256:somebodyElse' }, 'true'),
+    ).rejects.toMatchObject({
+      code: 'TNB403',
+      message: `the guest presented host key ${ready.hostKeySha256}, not SHA256:somebodyElse`,
     });
   });
 
