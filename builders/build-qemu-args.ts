@@ -39,6 +39,7 @@ function firmwareArgs(spec: MachineSpec): string[] {
 }
 
 function diskArgs(spec: MachineSpec): string[] {
+  // cache=unsafe: a build disk is thrown away on any failure; QEMU flushes it on a clean exit (poweroff or QMP quit).
   const disk = `file=${escapeOptionValue(spec.disk)},if=none,id=disk0,format=qcow2,cache=unsafe,discard=unmap`;
   if (spec.arch === 'x86_64') {
     // SeaBIOS: no bootindex, so `-boot once=d` boots the CD first and the disk after the guest reboots.
