@@ -39,8 +39,8 @@ function firmwareArgs(spec: MachineSpec): string[] {
 }
 
 function diskArgs(spec: MachineSpec): string[] {
-  // cache=unsafe: a build disk is thrown away on any failure; QEMU flushes it on a clean exit (poweroff or QMP quit).
-  const disk = `file=${escapeOptionValue(spec.disk)},if=none,id=disk0,format=qcow2,cache=unsafe,discard=unmap`;
+  const cache = spec.diskCache ?? 'writeback';
+  const disk = `file=${escapeOptionValue(spec.disk)},if=none,id=disk0,format=qcow2,cache=${cache},discard=unmap`;
   if (spec.arch === 'x86_64') {
     // SeaBIOS: no bootindex, so `-boot once=d` boots the CD first and the disk after the guest reboots.
     const args = ['-drive', disk, '-device', 'virtio-blk-pci,drive=disk0'];
@@ -65,6 +65,15 @@ function diskArgs(spec: MachineSpec): string[] {
     '-device',
     'scsi-cd,drive=cd0,bus=scsi0.0,bootindex=0',
   ];
+}
+
+function extraDriveArgs(spec: MachineSpec): string[] {
+  return (spec.extraDrives ?? []).flatMap((drive, index) => [
+    '-drive',
+    `file=${escapeOptionValue(drive.file)},if=none,id=drive${index + 1},format=${drive.format}${drive.readonly ? ',readonly=on' : ''}`,
+    '-device',
+    `virtio-blk-pci,drive=drive${index + 1}`,
+  ]);
 }
 
 function kernelArgs(spec: MachineSpec): string[] {
@@ -92,7 +101,7 @@ function consoleArgs(spec: MachineSpec): string[] {
   return [
     '-chardev',
     // wait=on: QEMU starts the guest only once the builder is connected, so no prompt is missed.
-    `socket,id=serial0,path=${escapeOptionValue(spec.serialSocket)},server=on,wait=on,logfile=${escapeOptionValue(spec.serialLog)},logappend=on`,
+    `socket,id=serial0,path=${escapeOptionValue(spec.serialSocket)},server=on,wait=${spec.serialWait === false ? 'off' : 'on'},logfile=${escapeOptionValue(spec.serialLog)},logappend=on`,
     '-serial',
     'chardev:serial0',
     '-chardev',
@@ -116,6 +125,7 @@ export function buildQemuArgs(spec: MachineSpec): string[] {
     `${spec.memoryMiB}M`,
     ...firmwareArgs(spec),
     ...diskArgs(spec),
+    ...extraDriveArgs(spec),
     ...kernelArgs(spec),
     ...networkArgs(spec),
     ...consoleArgs(spec),

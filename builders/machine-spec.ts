@@ -51,4 +51,21 @@ export interface MachineSpec {
   readonly qmpSocket: string;
   /** Make a guest reboot end QEMU instead (used to swap the CD for the disk between runs). */
   readonly noReboot?: boolean;
+  /**
+   * Host caching of the disk. `unsafe` ignores the guest's flushes: fastest, fine for a build disk that is thrown
+   * away on failure, wrong for a VM that must survive a host crash.
+   * @default 'writeback'
+   */
+  readonly diskCache?: 'writeback' | 'unsafe' | 'none';
+  /** Start the guest only once a client is on the serial socket (the builder); a background VM does not wait. @default true */
+  readonly serialWait?: boolean;
+  /** More virtio disks after the main one (a seed image, a data disk). */
+  readonly extraDrives?: readonly ExtraDrive[];
+}
+
+export interface ExtraDrive {
+  readonly file: string;
+  readonly format: 'raw' | 'qcow2';
+  /** @default false */
+  readonly readonly?: boolean;
 }

@@ -65,10 +65,25 @@ describe('buildQemuArgs', () => {
     expect(args.at(-1)).toBe('-no-reboot');
   });
 
+  it('a background VM: safe disk caching by default, serial socket that does not wait, extra read-only drives', () => {
+    const { cdrom: _cdrom, ...vm } = x86;
+    const args = buildQemuArgs({
+      ...vm,
+      serialWait: false,
+      extraDrives: [{ file: '/vms/a/seed.img', format: 'raw', readonly: true }],
+    });
+    expect(args).toContain(
+      'file=/build/disk.qcow2,if=none,id=disk0,format=qcow2,cache=writeback,discard=unmap',
+    );
+    expect(args).toContain('file=/vms/a/seed.img,if=none,id=drive1,format=raw,readonly=on');
+    expect(args).toContain('virtio-blk-pci,drive=drive1');
+    expect(args.find((arg) => arg.startsWith('socket,id=serial0,'))).toContain(',wait=off,');
+  });
+
   it('never lets a path with a comma inject QEMU options', () => {
     const args = buildQemuArgs({ ...x86, disk: '/tmp/a,format=raw/disk.qcow2' });
     expect(args).toContain(
-      'file=/tmp/a,,format=raw/disk.qcow2,if=none,id=disk0,format=qcow2,cache=unsafe,discard=unmap',
+      'file=/tmp/a,,format=raw/disk.qcow2,if=none,id=disk0,format=qcow2,cache=writeback,discard=unmap',
     );
   });
 
