@@ -36,14 +36,17 @@ export type {
   Accel,
   AccelChoice,
   Arch,
+  ExtraDrive,
   Firmware,
   KernelBoot,
   MachineSpec,
   McastNetdev,
   PortForward,
 } from './machine-spec.ts';
+export { type PlanMachineInput, planDiskMachine, planInstallMachine } from './plan-machine.ts';
 export { createQemuImg, type DiskInfo, type QemuImg } from './qemu-img.ts';
 export type { QemuExit, QemuLauncher, QemuProcess, StartQemuOptions } from './qemu-process.ts';
+export { QmpClient } from './qmp-client.ts';
 export {
   clearAccelCache,
   type ResolveAccelOptions,
@@ -51,5 +54,10 @@ export {
   resolveAccel,
 } from './resolve-accel.ts';
 export { runOverSsh, type SshCommandResult, type SshTarget } from './run-over-ssh.ts';
-export { connectSerialConsole, SerialConsole } from './serial-console.ts';
+export {
+  connectSerialConsole,
+  type ExpectOptions,
+  type SendOptions,
+  SerialConsole,
+} from './serial-console.ts';
 export { fingerprintSha256, type SshReady, waitForSsh } from './wait-for-ssh.ts';
