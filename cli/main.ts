@@ -147,7 +147,8 @@ export function createCli() {
           force: Boolean(flags.force),
           ...(flags.key !== undefined && { key: String(flags.key) }),
           accel: oneOf('--accel', flags.accel, ['auto', 'kvm', 'hvf', 'tcg'] as const),
-          command,
+          // `tnbuild vm ssh NAME -- CMD …`: cac puts what follows `--` aside.
+          command: [...command, ...((flags['--'] as string[] | undefined) ?? [])],
         }),
       );
     });

@@ -25,7 +25,10 @@ const env = {
 const common = ['--recipes', join(REPO, 'test/e2e/recipes'), '--output', join(work, 'output'), '--arch', 'x86_64'];
 
 async function tnbuild(args: string[], extraEnv: Record<string, string> = {}) {
-  const result = await execa(join(REPO, 'bin/tnbuild.js'), [...args, ...common], { cwd: REPO, env: { ...env, ...extraEnv }, reject: false, all: true });
+  // Flags go before a `--` (what follows it is the command `vm ssh` runs in the guest).
+  const split = args.indexOf('--');
+  const argv = split < 0 ? [...args, ...common] : [...args.slice(0, split), ...common, ...args.slice(split)];
+  const result = await execa(join(REPO, 'bin/tnbuild.js'), argv, { cwd: REPO, env: { ...env, ...extraEnv }, reject: false, all: true, stdin: 'ignore' });
   return { exitCode: result.exitCode ?? -1, out: String(result.all ?? '') };
 }
 
