@@ -18,12 +18,10 @@ const env = { HOME: join(work, 'home'), TNBUILD_VMS_DIR: join(work, 'home/vms'),
 const common = ['--output', join(work, 'output'), '--arch', arch];
 
 async function tnbuild(args: string[]) {
-  const result = await execa(join(REPO, 'bin/tnbuild.js'), [...args, ...common], {
-    cwd: REPO,
-    env,
-    reject: false,
-    all: true,
-  });
+  // Flags go before a `--` (what follows it is the command `vm ssh` runs in the guest).
+  const split = args.indexOf('--');
+  const argv = split < 0 ? [...args, ...common] : [...args.slice(0, split), ...common, ...args.slice(split)];
+  const result = await execa(join(REPO, 'bin/tnbuild.js'), argv, { cwd: REPO, env, reject: false, all: true, stdin: 'ignore' });
   return { exitCode: result.exitCode ?? -1, out: String(result.all ?? '') };
 }
 
