@@ -9,7 +9,8 @@ import './helpers/guest-fixture.ts';
 
 // The product through its CLI, as a user runs it, on the offline Debian guest under TCG: build a base layer from
 // the installer ISO and the registry role on top of it (real apt from Debian's mirror), reuse both from the cache
-// without starting QEMU, clone the registry into ~/vms, push and pull a real image through the forwarded port.
+// without starting QEMU, release it signed, pull the release on "another machine" (an empty HOME and store),
+// clone it into ~/vms there, push and pull a real image through the forwarded port.
 const fixture = inject('guestFixture');
 const work = mkdtempSync(join(tmpdir(), 'tnbuild-e2e-cli-'));
 const home = join(work, 'home');
@@ -22,12 +23,17 @@ const env = {
   TNBUILD_CACHE: join(work, 'cache'),
   TNBUILD_VMS_DIR: join(home, 'vms'),
 };
-const common = ['--recipes', join(REPO, 'test/e2e/recipes'), '--output', join(work, 'output'), '--arch', 'x86_64'];
+const recipeFlags = ['--recipes', join(REPO, 'test/e2e/recipes'), '--arch', 'x86_64'];
+const common = [...recipeFlags, '--output', join(work, 'output')];
+// Another machine: an empty HOME and template store that only get the registry through a signed release.
+const elsewhere = join(work, 'elsewhere');
+const elsewhereEnv = { ...env, HOME: join(elsewhere, 'home'), TNBUILD_VMS_DIR: join(elsewhere, 'home/vms'), TNBUILD_CACHE: join(elsewhere, 'cache') };
+const elsewhereFlags = [...recipeFlags, '--output', join(elsewhere, 'output')];
 
-async function tnbuild(args: string[], extraEnv: Record<string, string> = {}) {
+async function tnbuild(args: string[], extraEnv: Record<string, string> = {}, flags = common) {
   // Flags go before a `--` (what follows it is the command `vm ssh` runs in the guest).
   const split = args.indexOf('--');
-  const argv = split < 0 ? [...args, ...common] : [...args.slice(0, split), ...common, ...args.slice(split)];
+  const argv = split < 0 ? [...args, ...flags] : [...args.slice(0, split), ...flags, ...args.slice(split)];
   const result = await execa(join(REPO, 'bin/tnbuild.js'), argv, { cwd: REPO, env: { ...env, ...extraEnv }, reject: false, all: true, stdin: 'ignore' });
   return { exitCode: result.exitCode ?? -1, out: String(result.all ?? '') };
 }
@@ -65,14 +71,22 @@ function step(name: string, body: () => Promise<void>) {
   });
 }
 
+/** tnbuild as run on the other machine. */
+function tnbuildElsewhere(args: string[]) {
+  return tnbuild(args, elsewhereEnv, elsewhereFlags);
+}
+
 async function sshGuest(command: string): Promise<{ exitCode: number; out: string }> {
-  return tnbuild(['vm', 'ssh', 'trustnet-registry', '--', 'sh', '-c', command]);
+  return tnbuildElsewhere(['vm', 'ssh', 'trustnet-registry', '--', 'sh', '-c', command]);
 }
 
 describe('tnbuild on the offline Debian guest (TCG, real apt)', () => {
-  beforeAll(() => mkdirSync(home, { recursive: true }));
+  beforeAll(() => {
+    mkdirSync(home, { recursive: true });
+    mkdirSync(join(elsewhere, 'home'), { recursive: true });
+  });
   afterAll(async () => {
-    await tnbuild(['vm', 'destroy', 'trustnet-registry', '--force']);
+    await tnbuildElsewhere(['vm', 'destroy', 'trustnet-registry', '--force']);
   });
 
   step('builds base → registry: ISO install, real apt, checks, seal; both templates stored with manifests', async () => {
@@ -97,11 +111,32 @@ describe('tnbuild on the offline Debian guest (TCG, real apt)', () => {
     expect(existsSync(qemuCalls) ? readFileSync(qemuCalls, 'utf8') : '').toBe('');
   });
 
-  step('clones the registry into ~/vms, boots it with its own identity, and serves /health and a real image push/pull', async () => {
-    const created = await tnbuild(['vm', 'create', 'registry']);
+  step('releases the registry template: sha256sum -c and ssh-keygen -Y verify accept it; another machine pulls it', async () => {
+    const key = join(work, 'release-key');
+    await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'releases@trustnet', '-f', key]);
+    const released = await tnbuild(['release', 'registry', '--key', key, '--version', '1.0.0']);
+    expect(released.exitCode, released.out).toBe(0);
+    const folder = join(work, 'output/releases/registry-1.0.0-x86_64');
+    const sums = await execa('sha256sum', ['-c', 'SHA256SUMS'], { cwd: folder });
+    expect(sums.stdout).toMatch(/registry-1\.0\.0-x86_64\.qcow2\.zst: OK/);
+    const publicKey = readFileSync(`${key}.pub`, 'utf8').trim().split(' ').slice(0, 2).join(' ');
+    writeFileSync(join(work, 'allowed_signers'), `releases@trustnet namespaces="tnbuild-release" ${publicKey}\n`);
+    const verified = await execa('ssh-keygen', ['-Y', 'verify', '-f', join(work, 'allowed_signers'), '-I', 'releases@trustnet', '-n', 'tnbuild-release', '-s', 'SHA256SUMS.sig'], {
+      cwd: folder,
+      input: readFileSync(join(folder, 'SHA256SUMS')),
+    });
+    expect(verified.stdout).toContain('Good "tnbuild-release" signature for releases@trustnet');
+
+    const pulled = await tnbuildElsewhere(['pull', folder, '--trusted-keys', join(work, 'allowed_signers')]);
+    expect(pulled.exitCode, pulled.out).toBe(0);
+    expect(pulled.out).toMatch(/imported as template registry-x86_64-/);
+  });
+
+  step('clones the pulled registry into ~/vms, boots it with its own identity, and serves /health and a real image push/pull', async () => {
+    const created = await tnbuildElsewhere(['vm', 'create', 'registry']);
     expect(created.exitCode, created.out).toBe(0);
     expect(created.out).toMatch(/created trustnet-registry \(linked clone of registry-x86_64-/);
-    const started = await tnbuild(['vm', 'start', 'trustnet-registry']);
+    const started = await tnbuildElsewhere(['vm', 'start', 'trustnet-registry']);
     expect(started.exitCode, started.out).toBe(0);
 
     let ssh = { exitCode: -1, out: '' };
@@ -123,7 +158,7 @@ describe('tnbuild on the offline Debian guest (TCG, real apt)', () => {
     expect(health).toBe(200);
 
     const image = await buildOciImage(join(work, 'oci'));
-    const skopeo = (args: string[]) => execa('skopeo', args, { env: { ...process.env, HOME: home } });
+    const skopeo = (args: string[]) => execa('skopeo', args, { env: { ...process.env, HOME: elsewhereEnv.HOME } });
     await skopeo(['copy', '--dest-tls-verify=false', `oci:${image.dir}:v1`, 'docker://127.0.0.1:18000/trustnet/hello:v1']);
     const inspected = JSON.parse((await skopeo(['inspect', '--raw', '--tls-verify=false', 'docker://127.0.0.1:18000/trustnet/hello:v1'])).stdout);
     expect(inspected.layers[0].digest).toBe(image.layerDigest);
@@ -133,17 +168,17 @@ describe('tnbuild on the offline Debian guest (TCG, real apt)', () => {
   });
 
   step('refuses to remove a template a clone uses; stop is graceful; destroying the clone keeps the template', async () => {
-    const list = await tnbuild(['templates', 'list']);
+    const list = await tnbuildElsewhere(['templates', 'list']);
     const registryTemplate = /^(registry-x86_64-[0-9a-f]{12})/m.exec(list.out)?.[1];
     expect(registryTemplate, list.out).toBeDefined();
-    const refused = await tnbuild(['templates', 'rm', registryTemplate!]);
+    const refused = await tnbuildElsewhere(['templates', 'rm', registryTemplate!]);
     expect(refused.exitCode).toBe(2);
     expect(refused.out).toMatch(/TNB501/);
-    const stopped = await tnbuild(['vm', 'stop', 'trustnet-registry']);
+    const stopped = await tnbuildElsewhere(['vm', 'stop', 'trustnet-registry']);
     expect(stopped.exitCode, stopped.out).toBe(0);
     expect(stopped.out).toMatch(/stopped trustnet-registry \(acpi/);
-    const destroyed = await tnbuild(['vm', 'destroy', 'trustnet-registry']);
+    const destroyed = await tnbuildElsewhere(['vm', 'destroy', 'trustnet-registry']);
     expect(destroyed.exitCode, destroyed.out).toBe(0);
-    expect((await tnbuild(['templates', 'list'])).out).toContain(registryTemplate!);
+    expect((await tnbuildElsewhere(['templates', 'list'])).out).toContain(registryTemplate!);
   });
 });
