@@ -52,9 +52,11 @@ export async function pullRelease(options: PullReleaseOptions): Promise<PullResu
   const runner = options.runner ?? execaCommandRunner;
   const logger = options.logger ?? silentLogger;
   const store = options.store ?? openTemplateStore();
-  const source = await openSource(options, logger);
   const scratch = await mkdtemp(join(tmpdir(), 'tnbuild-pull-'));
   try {
+    // Local and cheap, so a bad --trusted-keys is reported before anything is fetched.
+    const allowedSigners = await resolveTrustedKeys(options.trustedKeys, scratch);
+    const source = await openSource(options, logger);
     const sums = await source.readSmall(SUMS_FILE);
     if (!sums) {
       throw new TnbuildError(
@@ -72,7 +74,7 @@ export async function pullRelease(options: PullReleaseOptions): Promise<PullResu
     const signer = await verifySumsSignature(runner, {
       sums,
       signature,
-      allowedSigners: await resolveTrustedKeys(options.trustedKeys, scratch),
+      allowedSigners,
       trustedKeysLabel: options.trustedKeys,
       scratchDir: scratch,
     });

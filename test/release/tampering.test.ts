@@ -200,6 +200,16 @@ describe('pullRelease with unusable trusted keys', () => {
     });
   });
 
+  it('reports bad trusted keys before looking at the source', async () => {
+    await expect(
+      pullRelease({
+        source: join(root, 'no-such-folder'),
+        trustedKeys: join(root, 'nope.pub'),
+        store: store(),
+      }),
+    ).rejects.toMatchObject({ code: 'TNB603' });
+  });
+
   it('names the bad line of an allowed_signers file (TNB603)', async () => {
     const allowed = join(root, 'bad_allowed_signers');
     await writeFile(allowed, 'someone namespaces="tnbuild-release" not-a-key\n');
