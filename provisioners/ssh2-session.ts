@@ -160,22 +160,20 @@ class Ssh2Session implements SshSession {
       become: this.become,
     });
     const timeoutMs = options.timeoutMs ?? this.options.commandTimeoutMs ?? 600_000;
-    let channel: ClientChannel;
-    try {
-      channel = await this.openExec(await this.ensureClient(), PID_PREFIX + wrapped);
-    } catch (error) {
-      if (!(error instanceof ConnectionGone)) throw error;
-      // The channel never opened, so the command never ran: reconnecting and sending it again is safe.
-      this.logger.debug(`ssh ${this.where}: connection gone before a command started; reconnecting`);
-      await this.reconnect();
-      channel = await this.openExec(this.client as Client, PID_PREFIX + wrapped).catch((again: unknown) => {
-        throw again instanceof ConnectionGone ? this.lost('a command') : again;
-      });
-    }
     const kill = (pid: number | undefined) => this.killProcessGroup(pid);
-    const result = await collectChannel(channel, wrapped, timeoutMs, options.stdin, kill).catch(
-      (failure: unknown) => {
-        if (failure !== TIMED_OUT) throw this.lost('a command');
+    const run = (client: Client) =>
+      this.runOnChannel(client, PID_PREFIX + wrapped, wrapped, timeoutMs, options.stdin, kill);
+    let result: ExecResult;
+    try {
+      result = await run(await this.ensureClient()).catch(async (error: unknown) => {
+        if (!(error instanceof ConnectionGone)) throw error;
+        // The channel never opened, so the command never ran: reconnecting and sending it again is safe.
+        this.logger.debug(`ssh ${this.where}: connection gone before a command started; reconnecting`);
+        await this.reconnect();
+        return run(this.client as Client);
+      });
+    } catch (failure) {
+      if (failure === TIMED_OUT) {
         throw new TnbuildError(
           'TNB402',
           `a command did not finish within ${formatMs(timeoutMs)} and was killed`,
@@ -183,8 +181,11 @@ class Ssh2Session implements SshSession {
             details: [`command: ${wrapped.length > 300 ? `${wrapped.slice(0, 300)}…` : wrapped}`],
           },
         );
-      },
-    );
+      }
+      if (failure instanceof TnbuildError) throw failure;
+      if (failure instanceof ConnectionGone || failure instanceof ChannelLost) throw this.lost('a command');
+      throw failure;
+    }
     if (
       result.exitCode !== 0 &&
       wrapped !== command &&
@@ -212,19 +213,32 @@ class Ssh2Session implements SshSession {
       asUser: this.canBecome ? 'root' : this.loginUser,
       become: this.become,
     });
-    const channel = await this.openExec(client, command).catch(() => undefined);
-    if (channel)
-      await collectChannel(channel, command, 10_000, undefined, async () => {}).catch(() => undefined);
+    await this.runOnChannel(client, command, command, 10_000, undefined, async () => {}).catch(
+      () => undefined,
+    );
   }
 
-  private openExec(client: Client, command: string): Promise<ClientChannel> {
+  /**
+   * Opens an exec channel and collects the command's output and exit status. The listeners go on inside ssh2's
+   * callback, synchronously: the output, exit status and close of a quick command can arrive in the same read as
+   * the channel confirmation, and an exit status emitted before anyone listens is lost.
+   */
+  private runOnChannel(
+    client: Client,
+    sent: string,
+    shown: string,
+    timeoutMs: number,
+    stdin: string | Buffer | undefined,
+    kill: (pid: number | undefined) => Promise<void>,
+  ): Promise<ExecResult> {
     return new Promise((resolve, reject) => {
       const gone = () => reject(new ConnectionGone());
       client.once('close', gone);
-      client.exec(command, (error, channel) => {
+      client.exec(sent, (error, channel) => {
         client.removeListener('close', gone);
-        if (!error) resolve(channel);
-        else if (
+        if (!error) {
+          collectChannel(channel, shown, timeoutMs, stdin, kill).then(resolve, reject);
+        } else if (
           this.client !== client ||
           /not connected|no response|closed|ECONNRESET|EPIPE/i.test(error.message)
         ) {
@@ -297,6 +311,9 @@ const TIMED_OUT = Symbol('timed out');
 /** The connection went away before a channel opened. */
 class ConnectionGone extends Error {}
 
+/** A channel closed without an exit status: the connection went away while the command ran. */
+class ChannelLost extends Error {}
+
 /**
  * Every command is sent behind `printf '\036%s\036' "$$" >&2`: the login shell's pid, which sshd made a session
  * leader, so the whole process group can be killed on a timeout. sshd's own `signal` request is refused for root
@@ -337,8 +354,7 @@ function collectChannel(
       clearTimeout(timer);
       if (timedOut) return reject(TIMED_OUT);
       // sshd always reports an exit status or signal before it closes a channel; silence means the connection went.
-      if (exitCode === undefined && exitSignal === undefined)
-        return reject(new Error('closed without an exit status'));
+      if (exitCode === undefined && exitSignal === undefined) return reject(new ChannelLost());
       const err = Buffer.concat(stderr).toString('utf8').replace(PID_MARK, '');
       resolve({
         command,

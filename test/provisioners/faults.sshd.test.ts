@@ -129,6 +129,18 @@ describe('a failing step', () => {
   });
 });
 
+describe('quick commands', () => {
+  // Regression: ssh2 can deliver the channel confirmation, the output, the exit status and the close in one read;
+  // listeners attached a microtask later missed the exit status and a healthy connection looked lost.
+  it('never lose their exit status, 150 in a row', async () => {
+    const session = await open();
+    for (let index = 0; index < 150; index += 1) {
+      const result = await session.exec(index % 2 === 0 ? 'true' : 'exit 3');
+      expect(result.exitCode).toBe(index % 2 === 0 ? 0 : 3);
+    }
+  });
+});
+
 describe('a connection that drops mid-run', () => {
   it('reconnects (sshd restarted) and runs a step with a guard again', async () => {
     const session = await open({ connectAttempts: 8 });
