@@ -226,7 +226,8 @@ export function createCli() {
     });
 
   cli.help();
-  cli.version(VERSION);
+  // No cac `cli.version()`: its global boolean `--version` would swallow `release --version X`; main() answers
+  // `tnbuild --version` itself.
   return cli;
 }
 
@@ -235,7 +236,12 @@ export async function main(argv: readonly string[]): Promise<number> {
   const verbose = argv.includes('--verbose');
   try {
     cli.parse([...argv], { run: false });
-    const wantsHelp = Boolean(cli.options.help || cli.options.version);
+    // `--version` alone prints tnbuild's version; `release --version X` is the release's.
+    if ((cli.options.version || cli.options.v) && !cli.matchedCommand) {
+      console.log(`tnbuild/${VERSION} ${process.platform}-${process.arch} node-${process.version}`);
+      return 0;
+    }
+    const wantsHelp = Boolean(cli.options.help);
     if (!cli.matchedCommand && !wantsHelp) {
       const given = cli.args[0];
       if (given === undefined) {

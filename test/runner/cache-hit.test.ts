@@ -4,24 +4,36 @@ import { describe, expect, it } from 'vitest';
 import { loadRecipe } from '../../dsl/load-recipes.ts';
 import { imageCodeVersion } from '../../plan/image-code-version.ts';
 import { planBuild } from '../../plan/plan-build.ts';
-import { openTemplateStore } from '../../templates/index.ts';
+import type { ResolvedRecipe } from '../../dsl/resolved-recipe.ts';
+import type { PlannedLayer } from '../../plan/plan-build.ts';
+import { openTemplateStore, type TemplateStore } from '../../templates/index.ts';
 import { createRecipeProject, REPO, runTnbuild } from '../helpers/recipe-project.ts';
 import { commitBlankTemplate } from '../templates/helpers.ts';
 
 // The bundled Alpine recipes, with their templates already in the store (blank disks stand in for the images,
 // which cannot be built offline): the runner's cache rules through the real CLI, with QEMU spied on.
+/** Stores a blank template under the layer's key, with the manifest fields the runner takes from the recipe. */
+async function storeBlank(store: TemplateStore, recipe: ResolvedRecipe, layer: PlannedLayer): Promise<void> {
+  await commitBlankTemplate(store, layer.recipe, {
+    key: layer.key,
+    parentKey: layer.source.type === 'parent' ? layer.source.key : null,
+    os: { family: 'alpine', release: '3.22' },
+    sshUser: recipe.vm.user,
+    vm: { name: recipe.vm.name, firstBoot: [...recipe.vm.firstBoot] },
+    ports: recipe.ports.map((port) => ({ ...port })),
+    ...(recipe.network && { network: { ...recipe.network } }),
+  });
+}
+
 async function projectWithStored(recipes: string[]) {
   const dir = createRecipeProject({});
   cpSync(join(REPO, 'recipes'), join(dir, 'recipes'), { recursive: true });
   const node = await loadRecipe(join(dir, 'recipes'), 'node');
   const plan = planBuild(node, 'x86_64', imageCodeVersion());
   const store = openTemplateStore({ root: join(dir, 'output/templates'), vmsRoot: join(dir, 'home/vms') });
-  for (const layer of plan.layers.filter((item) => recipes.includes(item.recipe))) {
-    await commitBlankTemplate(store, layer.recipe, {
-      key: layer.key,
-      parentKey: layer.source.type === 'parent' ? layer.source.key : null,
-      os: { family: 'alpine', release: '3.22' },
-    });
+  const chain = [node.source.type === 'parent' ? node.source.parent : node, node];
+  for (const [index, layer] of plan.layers.entries()) {
+    if (recipes.includes(layer.recipe)) await storeBlank(store, chain[index]!, layer);
   }
   const spies = join(dir, 'spies');
   mkdirSync(spies);
@@ -67,7 +79,7 @@ describe('tnbuild recipe with stored templates', () => {
     const registry = await loadRecipe(join(project.dir, 'recipes'), 'registry');
     const registryLayer = planBuild(registry, 'x86_64', imageCodeVersion()).layers[1]!;
     const store = openTemplateStore({ root: join(project.dir, 'output/templates'), vmsRoot: join(project.dir, 'home/vms') });
-    await commitBlankTemplate(store, 'registry', { key: registryLayer.key, os: { family: 'alpine', release: '3.22' } });
+    await storeBlank(store, registry, registryLayer);
     for (const name of ['node', 'registry']) {
       const result = await runTnbuild(project.dir, ['vm', 'create', name, '--arch', 'x86_64', '--accel', 'tcg']);
       expect(result.exitCode, result.stderr).toBe(0);

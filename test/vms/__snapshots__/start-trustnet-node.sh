@@ -13,7 +13,7 @@ exec qemu-system-x86_64 \
   -cpu qemu64 \
   -smp 1 \
   -m 128M \
-  -drive file=<sandbox>/vms/trustnet-node/disk.qcow2,if=none,id=disk0,format=qcow2,cache=unsafe,discard=unmap \
+  -drive file=<sandbox>/vms/trustnet-node/disk.qcow2,if=none,id=disk0,format=qcow2,cache=writeback,discard=unmap \
   -device virtio-blk-pci,drive=disk0 \
   -netdev user,id=net0,hostfwd=tcp:127.0.0.1:2222-:22,hostfwd=tcp:127.0.0.1:26657-:26657 \
   -device virtio-net-pci,netdev=net0 \
