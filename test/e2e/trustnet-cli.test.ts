@@ -139,10 +139,11 @@ describe('tnbuild on the offline Debian guest (TCG, real apt)', () => {
     const started = await tnbuildElsewhere(['vm', 'start', 'trustnet-registry']);
     expect(started.exitCode, started.out).toBe(0);
 
-    let ssh = { exitCode: -1, out: '' };
-    for (let attempt = 0; attempt < 120 && ssh.exitCode !== 0; attempt++) {
-      ssh = await sshGuest('hostname; id -un; ip -6 addr show dev eth1; sysctl -n net.core.somaxconn');
-      if (ssh.exitCode !== 0) await new Promise((resolve) => setTimeout(resolve, 3000));
+    // ssh exits 255 while the guest boots; any other code is the command's own.
+    let ssh = { exitCode: 255, out: '' };
+    for (let attempt = 0; attempt < 120 && ssh.exitCode === 255; attempt++) {
+      ssh = await sshGuest('hostname; id -un; ip -6 addr show dev eth1; cat /proc/sys/net/core/somaxconn');
+      if (ssh.exitCode === 255) await new Promise((resolve) => setTimeout(resolve, 3000));
     }
     expect(ssh.exitCode, ssh.out).toBe(0);
     expect(ssh.out).toContain('trustnet-registry');
