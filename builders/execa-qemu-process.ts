@@ -7,16 +7,7 @@ import type { MachineSpec } from './machine-spec.ts';
 import type { QemuExit, QemuLauncher, QemuProcess, StartQemuOptions } from './qemu-process.ts';
 import { QmpClient } from './qmp-client.ts';
 import { connectSerialConsole, type SerialConsole } from './serial-console.ts';
-
-function waitAtMost<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(undefined), ms);
-    void promise.then((value) => {
-      clearTimeout(timer);
-      resolve(value);
-    });
-  });
-}
+import { waitAtMost } from './wait-at-most.ts';
 
 function stderrTailOf(stderr: unknown): string[] {
   return (

@@ -1,15 +1,6 @@
 import type { QemuExit, QemuProcess } from './qemu-process.ts';
 import { runOverSsh, type SshTarget } from './run-over-ssh.ts';
-
-function waitAtMost<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(undefined), ms);
-    void promise.then((value) => {
-      clearTimeout(timer);
-      resolve(value);
-    });
-  });
-}
+import { waitAtMost } from './wait-at-most.ts';
 
 const SSH_COMMAND_MS = 15_000;
 

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TnbuildError } from '../errors/index.ts';
+import { fsyncPath } from '../host/fsync-path.ts';
 
 /** A release folder being written: `.tmp-<base>-<pid>-<rand>/` beside where it will be renamed to. */
 export interface ReleaseScratch {
@@ -36,13 +37,4 @@ export async function discardReleaseDir(scratch: ReleaseScratch): Promise<void> 
 
 function alreadyReleased(dir: string): TnbuildError {
   return new TnbuildError('TNB604', `${dir} already exists`);
-}
-
-async function fsyncPath(path: string): Promise<void> {
-  const handle = await open(path, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }

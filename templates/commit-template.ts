@@ -3,6 +3,7 @@ import { chmod, copyFile, mkdir, open, readdir, rename, rm, stat, writeFile } fr
 import { dirname, join } from 'node:path';
 import { isPidAlive } from '../artifacts/cache-lock.ts';
 import { TnbuildError } from '../errors/index.ts';
+import { fsyncPath } from '../host/fsync-path.ts';
 import { readQcow2Header } from './qcow2-header.ts';
 import type { TemplateInput, TemplateManifest } from './template-manifest.ts';
 import {
@@ -77,15 +78,6 @@ async function moveFile(from: string, to: string): Promise<void> {
     if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
     await copyFile(from, to);
     await rm(from, { force: true });
-  }
-}
-
-async function fsyncPath(path: string): Promise<void> {
-  const handle = await open(path, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
   }
 }
 
