@@ -43,7 +43,7 @@ export async function recipe(name: string, options: RecipeCommandOptions): Promi
 
   if (options.check) {
     const result = await showBuild(plan, (emit) => checkBuild(plan, { ...runOptions, diff: options.diff ?? false, onEvent: emit }));
-    return [`check ${name} against ${result.against}`, ...(result.provision ? [formatRecap(result.provision.recap)] : [])];
+    return [`check ${name} against ${result.against}`, formatRecap(result.provision.recap)];
   }
   const result = await showBuild(plan, (emit) => runBuild(plan, { ...runOptions, onEvent: emit }));
   const reused = result.layers.filter((layer) => layer.outcome !== 'built').map((layer) => layer.recipe);

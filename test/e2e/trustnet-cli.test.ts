@@ -111,6 +111,14 @@ describe('tnbuild on the offline Debian guest (TCG, real apt)', () => {
     expect(existsSync(qemuCalls) ? readFileSync(qemuCalls, 'utf8') : '').toBe('');
   });
 
+  step('check mode boots the stored registry template and finds it converged: every step ok, changed=0', async () => {
+    const result = await tnbuild(['recipe', 'registry', '--check', '--diff']);
+    expect(result.exitCode, result.out).toBe(0);
+    expect(result.out).toMatch(/check registry against its current template registry-x86_64-/);
+    expect(result.out).toMatch(/ok=\d+ changed=0 failed=0/);
+    expect(result.out).toMatch(/registry: \[ok\] packages: docker-registry nginx-light wget/);
+  });
+
   step('releases the registry template: sha256sum -c and ssh-keygen -Y verify accept it; another machine pulls it', async () => {
     const key = join(work, 'release-key');
     await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'releases@trustnet', '-f', key]);
