@@ -22,7 +22,7 @@ interface Account {
  * An account with a shell, a home, supplementary groups (created when missing; other memberships are left alone),
  * no password (`*`: keys can log in, passwords cannot) and, when keys are given, exactly those authorized_keys.
  */
-export async function runUserStep(ctx: ModuleContext, step: UserStep): Promise<ModuleResult> {
+export async function runUserStep(ctx: ModuleContext, step: UserStep, attempt = 1): Promise<ModuleResult> {
   for (const name of [step.user, ...step.groups]) {
     if (!NAME.test(name)) throw new Error(`not a user or group name: ${JSON.stringify(name)}`);
   }
@@ -83,6 +83,11 @@ export async function runUserStep(ctx: ModuleContext, step: UserStep): Promise<M
   }
   if (!ctx.check && commands.length > 0) {
     const result = await execAdmin(ctx, commands.join(' && '));
+    // Another account tool (cloud-init, a package's post-install) may hold the lock for a moment: probe again, retry.
+    if (result.exitCode !== 0 && attempt < 5 && /cannot lock \/etc\/|unable to lock/i.test(result.stderr)) {
+      await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
+      return runUserStep(ctx, step, attempt + 1);
+    }
     if (result.exitCode !== 0) throw new RemoteCommandError(`configuring user ${step.user}`, result);
   }
   if (step.authorizedKeys.length > 0) {

@@ -21,7 +21,7 @@ const SHELLS = [
 
 let dir = '';
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), 'tnb-busybox-'));
+  dir = await mkdtemp(path.join(tmpdir(), 'tnb-bbcompat-'));
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
 

@@ -1,8 +1,8 @@
-import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderOpenRcScript } from '../../provisioners/os-family/openrc-init-script.ts';
 import type { ServiceDefinition } from '../../provisioners/os-family/service-definition.ts';
 import { quoteSystemdWord, renderSystemdUnit } from '../../provisioners/os-family/systemd-unit.ts';
@@ -40,6 +40,7 @@ beforeAll(async () => {
   await writeFile(fake, '#!/bin/sh\nfor a in "$@"; do printf "<%s>" "$a"; done\n');
   await chmod(fake, 0o755);
 });
+afterAll(() => rm(fakeBin, { recursive: true, force: true }));
 
 async function superviseArgv(shell: readonly string[], define: ServiceDefinition): Promise<string> {
   const script = `${renderOpenRcScript('svc', define)}\n${SUPERVISE_START}\n`;

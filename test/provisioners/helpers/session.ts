@@ -41,20 +41,31 @@ export async function makeThrowawayUser(
   prefix = 'tnbt',
 ): Promise<{ name: string; home: string; remove: () => Promise<void> }> {
   const name = `${prefix}${randomBytes(3).toString('hex')}`;
-  await execa('useradd', ['-m', '-s', '/bin/sh', name]);
+  // Test files run in parallel and useradd does not wait for another's lock on /etc/passwd.
+  for (let attempt = 1; ; attempt += 1) {
+    const added = await execa('useradd', ['-m', '-s', '/bin/sh', name], { reject: false });
+    if (added.exitCode === 0) break;
+    if (attempt >= 10 || !/lock/i.test(added.stderr)) throw new Error(`useradd ${name}: ${added.stderr}`);
+    await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+  }
   return {
     name,
     home: `/home/${name}`,
     remove: async () => {
-      // Anything the tests left running as this user, by pid.
-      const ps = await execa('ps', ['-o', 'pid=', '-u', name], { reject: false });
-      for (const pid of ps.stdout
-        .split('\n')
-        .map(Number)
-        .filter((value) => value > 0)) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {}
+      // Anything the tests left running as this user, by pid; userdel refuses while any is alive.
+      for (let attempt = 0; attempt < 20; attempt += 1) {
+        const ps = await execa('ps', ['-o', 'pid=', '-u', name], { reject: false });
+        const pids = ps.stdout
+          .split('\n')
+          .map(Number)
+          .filter((value) => value > 0);
+        if (pids.length === 0) break;
+        for (const pid of pids) {
+          try {
+            process.kill(pid, 'SIGKILL');
+          } catch {}
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100));
       }
       await execa('userdel', ['-r', name], { reject: false });
     },
