@@ -44,7 +44,7 @@ describe('acquireCacheLock', () => {
     const started = Date.now();
     const release = await acquireCacheLock(lockPath);
 
-    expect(Date.now() - started).toBeLessThan(1000);
+    expect(Date.now() - started).toBeLessThan(10_000);
     await release();
   });
 

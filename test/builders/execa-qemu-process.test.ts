@@ -39,7 +39,7 @@ describe('QEMU process (real QEMU, TCG)', () => {
     const began = Date.now();
     const exit = await qemu.shutdown({ deadlineMs: 500 });
     expect(exit.exitCode).toBe(0);
-    expect(Date.now() - began).toBeLessThan(6000);
+    expect(Date.now() - began).toBeLessThan(20_000);
     expect(isProcessAlive(qemu.pid)).toBe(false);
   });
 

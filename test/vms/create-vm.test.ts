@@ -22,11 +22,10 @@ function normalise(text: string, sandbox: Sandbox, extra: Record<string, string>
 }
 
 describe('createVm', () => {
-  it('makes a linked clone backed by a stable, read-only copy of the template, in well under a second', async () => {
+  it('makes a linked clone backed by a stable, read-only copy of the template (time printed; the goal lives in the bench)', async () => {
     const sandbox = await newSandbox();
     const { record, paths, elapsedMs } = await createTestVm(sandbox, 'trustnet-node');
     console.info(`linked clone created in ${elapsedMs.toFixed(0)} ms`);
-    expect(elapsedMs).toBeLessThan(1000);
 
     const base = baseDiskPath(sandbox.vmsRoot, sandbox.template);
     expect(await readQcow2Header(paths.disk)).toEqual({ virtualSize: 64 * 1024 ** 2, backingFile: base });
