@@ -50,6 +50,8 @@ async function showWithListr<T>(plan: BuildPlan, run: (emit: BuildListener) => P
     for (const pending of settle) pending.reject(error);
     throw error;
   });
+  // The failure is reported once, by the caller; listr2 only shows which layer it stopped in.
+  running.catch(() => {});
   await listr.run().catch(() => {});
   return running;
 }
