@@ -1,12 +1,13 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import type { FetchOptions } from '../artifacts/index.ts';
+import { describeOfflineGaps, type FetchOptions, planFetch, resolveFetchOptions } from '../artifacts/index.ts';
 import type { AccelChoice } from '../builders/index.ts';
 import type { ResolvedRecipe } from '../dsl/resolved-recipe.ts';
 import { type CommandRunner, type Logger, silentLogger } from '../host/command-runner.ts';
 import { execaCommandRunner } from '../host/execa-command-runner.ts';
-import type { BuildPlan, PlannedLayer } from '../plan/plan-build.ts';
-import { ensureTemplate, openTemplateStore, type Template, type TemplateStore } from '../templates/index.ts';
+import type { BuildPlan, PlannedDownload, PlannedLayer } from '../plan/plan-build.ts';
+import { ensureTemplate, findTemplate, openTemplateStore, type Template, type TemplateStore } from '../templates/index.ts';
+import { toArtifactRequest } from './artifact-request.ts';
 import type { BuildListener } from './build-event.ts';
 import { buildChildLayer } from './build-child-layer.ts';
 import { buildIsoLayer } from './build-iso-layer.ts';
@@ -48,6 +49,7 @@ export async function runBuild(plan: BuildPlan, options: RunBuildOptions): Promi
   const recipes = recipesByName(options.recipe);
   const layers: BuildResult['layers'][number][] = [];
   let template: Template | undefined;
+  if (options.fetchOptions?.offline) await requireOfflineInputs(plan, store, options.fetchOptions);
 
   for (const [index, layer] of plan.layers.entries()) {
     emit({ type: 'layer-start', recipe: layer.recipe, key: layer.key, index, total: plan.layers.length });
@@ -74,6 +76,18 @@ export async function runBuild(plan: BuildPlan, options: RunBuildOptions): Promi
     }
   }
   return { template: template!, layers };
+}
+
+/** Offline, every input of every layer still to build must be at hand: one error lists all that are not. */
+async function requireOfflineInputs(plan: BuildPlan, store: TemplateStore, fetchOptions: FetchOptions): Promise<void> {
+  const downloads: PlannedDownload[] = [];
+  for (const layer of plan.layers) {
+    if (await findTemplate(store, layer.key)) continue;
+    downloads.push(...layer.downloads.filter((download) => !download.url.startsWith('file://')));
+  }
+  const resolved = resolveFetchOptions(fetchOptions);
+  const gaps = describeOfflineGaps(await planFetch(downloads.map(toArtifactRequest), fetchOptions), resolved.cacheDir, resolved.mirror);
+  if (gaps) throw gaps;
 }
 
 export function openStore(options: Pick<RunBuildOptions, 'output' | 'vmsRoot'>): TemplateStore {
