@@ -63,7 +63,7 @@ describe('tnbuild recipe with stored templates', () => {
     expect(result.stdout).toMatch(/layer 2\/2 {2}node {2}key [0-9a-f]{16} {2}\[cached\]/);
   });
 
-  it('offline with only base stored: fails before any VM with the one input node still needs (base's ISO is not needed)', async () => {
+  it('offline with only base stored: fails before any VM with the one input node still needs (base’s ISO is not needed)', async () => {
     const project = await projectWithStored(['base']);
     const result = await runTnbuild(project.dir, ['recipe', 'node', '--arch', 'x86_64', '--offline'], project.env);
     expect(result.exitCode).toBe(2);
