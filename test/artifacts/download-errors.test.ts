@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
 import { classifyDownloadError } from '../../artifacts/classify-download-error.ts';
 import { HttpStatusError } from '../../artifacts/download-error.ts';
@@ -13,8 +14,13 @@ afterEach(async () => {
   server = undefined;
 });
 
-const fixture = (name: string) =>
-  readFile(fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url)), 'utf8');
+/** A throwaway self-signed certificate for 127.0.0.1, made now (no key material lives in the repository). */
+async function selfSignedCertificate(): Promise<{ key: string; cert: string }> {
+  const dir = await makeTempDir();
+  const [key, cert] = [join(dir, 'key.pem'), join(dir, 'cert.pem')];
+  await execa('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert]);
+  return { key: await readFile(key, 'utf8'), cert: await readFile(cert, 'utf8') };
+}
 
 function systemError(code: string, message: string): Error {
   return Object.assign(new Error(message), { code });
@@ -23,7 +29,7 @@ function systemError(code: string, message: string): Error {
 describe('download errors', () => {
   it('names a TLS failure (a self-signed certificate) and does not retry it', async () => {
     const body = makeBytes(1_000);
-    const tls = { key: await fixture('self-signed.key.pem'), cert: await fixture('self-signed.cert.pem') };
+    const tls = await selfSignedCertificate();
     server = await startServer({ '/secure.iso': serveBytes(body) }, tls);
     const cacheDir = await makeTempDir();
 
