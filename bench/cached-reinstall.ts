@@ -12,24 +12,46 @@ const REPO = join(import.meta.dirname, '..');
  * The first run builds the two templates once (minutes under TCG) into ~/.cache/tnbuild-bench.
  */
 export async function benchCachedReinstall(print: (line: string) => void = console.log): Promise<void> {
-  const guest = execFileSync('bash', [join(REPO, 'test/fixtures/guest/build-guest.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
+  const guest = execFileSync('bash', [join(REPO, 'test/fixtures/guest/build-guest.sh')], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
     .trim()
     .split('\n')
     .pop()!;
   const root = join(process.env.TNBUILD_TEST_CACHE ?? join(homedir(), '.cache'), 'tnbuild-bench');
   const home = join(root, 'home');
   mkdirSync(home, { recursive: true });
-  const env = { ...process.env, HOME: home, CI: 'true', TNBUILD_E2E_GUEST: guest, TNBUILD_VMS_DIR: join(home, 'vms'), TNBUILD_CACHE: join(root, 'cache') };
-  const common = ['--recipes', join(REPO, 'test/e2e/recipes'), '--output', join(root, 'output'), '--arch', 'x86_64'];
+  const env = {
+    ...process.env,
+    HOME: home,
+    CI: 'true',
+    TNBUILD_E2E_GUEST: guest,
+    TNBUILD_VMS_DIR: join(home, 'vms'),
+    TNBUILD_CACHE: join(root, 'cache'),
+  };
+  const common = [
+    '--recipes',
+    join(REPO, 'test/e2e/recipes'),
+    '--output',
+    join(root, 'output'),
+    '--arch',
+    'x86_64',
+  ];
   const tnbuild = async (...args: string[]) => {
     const started = performance.now();
-    const result = await execa(join(REPO, 'bin/tnbuild.js'), [...args, ...common], { env, reject: false, all: true });
+    const result = await execa(join(REPO, 'bin/tnbuild.js'), [...args, ...common], {
+      env,
+      reject: false,
+      all: true,
+    });
     if (result.exitCode !== 0) throw new Error(`tnbuild ${args.join(' ')} failed:\n${result.all}`);
     return { ms: performance.now() - started, out: String(result.all) };
   };
 
   const first = await tnbuild('recipe', 'registry');
-  if (!first.out.includes('cache hit')) print(`built the bench templates once in ${(first.ms / 1000).toFixed(0)} s`);
+  if (!first.out.includes('cache hit'))
+    print(`built the bench templates once in ${(first.ms / 1000).toFixed(0)} s`);
   const noop = await tnbuild('recipe', 'registry');
   print(`no-op \`tnbuild recipe registry\` (cache hit, no VM): ${noop.ms.toFixed(0)} ms   goal < 1000 ms`);
 
@@ -41,16 +63,23 @@ export async function benchCachedReinstall(print: (line: string) => void = conso
   const reinstallStarted = performance.now();
   for (const [name, recipe] of vms) {
     const created = await tnbuild('vm', 'create', recipe, '--name', name);
-    print(`  vm create ${name}: ${/in (\d+) ms/.exec(created.out)?.[1] ?? '?'} ms inside tnbuild, ${created.ms.toFixed(0)} ms with the CLI`);
+    print(
+      `  vm create ${name}: ${/in (\d+) ms/.exec(created.out)?.[1] ?? '?'} ms inside tnbuild, ${created.ms.toFixed(0)} ms with the CLI`,
+    );
     await tnbuild('vm', 'start', name);
   }
   const reinstallMs = performance.now() - reinstallStarted;
-  print(`cached reinstall of both VMs (create + start, from templates): ${reinstallMs.toFixed(0)} ms   seed script: 20–30 min, goal < 1000 ms`);
+  print(
+    `cached reinstall of both VMs (create + start, from templates): ${reinstallMs.toFixed(0)} ms   seed script: 20–30 min, goal < 1000 ms`,
+  );
 
   const sshStarted = performance.now();
   for (const [name] of vms) {
     for (;;) {
-      const result = await execa(join(REPO, 'bin/tnbuild.js'), ['vm', 'ssh', name, '--', 'true', ...common], { env, reject: false });
+      const result = await execa(join(REPO, 'bin/tnbuild.js'), ['vm', 'ssh', name, '--', 'true', ...common], {
+        env,
+        reject: false,
+      });
       if (result.exitCode === 0) break;
       if (performance.now() - sshStarted > 600_000) throw new Error(`${name} never answered SSH`);
       await new Promise((resolve) => setTimeout(resolve, 1000));

@@ -16,24 +16,40 @@ export async function cache(action: string, options: CacheCommandOptions): Promi
     case 'list': {
       const listing = await listCache({ cacheDir });
       const lines = listing.entries.map(
-        (entry) => `${formatBytes(entry.size).padStart(10)}  ${entry.checksum.algorithm}:${entry.checksum.value.slice(0, 12)}  ${entry.names.join(', ')}  last used ${entry.lastUsedAt}`,
+        (entry) =>
+          `${formatBytes(entry.size).padStart(10)}  ${entry.checksum.algorithm}:${entry.checksum.value.slice(0, 12)}  ${entry.names.join(', ')}  last used ${entry.lastUsedAt}`,
       );
-      for (const partial of listing.partials) lines.push(`${formatBytes(partial.size).padStart(10)}  partial     ${partial.path}`);
-      lines.push(`${listing.entries.length} files, ${formatBytes(listing.totalBytes)} in ${listing.cacheDir}`);
+      for (const partial of listing.partials)
+        lines.push(`${formatBytes(partial.size).padStart(10)}  partial     ${partial.path}`);
+      lines.push(
+        `${listing.entries.length} files, ${formatBytes(listing.totalBytes)} in ${listing.cacheDir}`,
+      );
       return lines;
     }
     case 'verify': {
       const result = await verifyCache({ cacheDir });
-      const lines = result.removed.map(({ entry, actual }) => `removed ${entry.names.join(', ')}: expected ${entry.checksum.value}, got ${actual}`);
+      const lines = result.removed.map(
+        ({ entry, actual }) =>
+          `removed ${entry.names.join(', ')}: expected ${entry.checksum.value}, got ${actual}`,
+      );
       lines.push(`${result.ok.length} files verified, ${result.removed.length} corrupt removed`);
       if (result.removed.length) process.exitCode = 1;
       return lines;
     }
     case 'prune': {
-      const result = await pruneCache({ cacheDir, olderThanDays: options.olderThan, keep: options.keep, dryRun: options.dryRun });
+      const result = await pruneCache({
+        cacheDir,
+        olderThanDays: options.olderThan,
+        keep: options.keep,
+        dryRun: options.dryRun,
+      });
       const verb = options.dryRun ? 'would remove' : 'removed';
-      const lines = result.removed.map((entry) => `${verb} ${entry.names.join(', ')} (${formatBytes(entry.size)})`);
-      lines.push(`${verb} ${result.removed.length} files and ${result.removedPartials.length} partial downloads, ${formatBytes(result.freedBytes)}`);
+      const lines = result.removed.map(
+        (entry) => `${verb} ${entry.names.join(', ')} (${formatBytes(entry.size)})`,
+      );
+      lines.push(
+        `${verb} ${result.removed.length} files and ${result.removedPartials.length} partial downloads, ${formatBytes(result.freedBytes)}`,
+      );
       return lines;
     }
     default:

@@ -1,7 +1,7 @@
 import { statfs } from 'node:fs/promises';
 import { homedir } from 'node:os';
+import { type HostLookup, nodeHostLookup } from '../builders/host-lookup.ts';
 import { checkHostTools, type HostToolCheck } from '../builders/host-tools.ts';
-import { nodeHostLookup, type HostLookup } from '../builders/host-lookup.ts';
 import { formatInstallHints } from '../builders/install-hints.ts';
 import type { Arch } from '../builders/machine-spec.ts';
 import { resolveAccel } from '../builders/resolve-accel.ts';
@@ -26,7 +26,9 @@ export async function doctor(options: DoctorOptions): Promise<{ ok: boolean; tex
   const lookup = options.lookup ?? nodeHostLookup;
   const lines: string[] = [];
   let ok = true;
-  const report = (check: HostToolCheck | { name: string; found: boolean; path?: string; install: typeof XORRISO_HINTS }) => {
+  const report = (
+    check: HostToolCheck | { name: string; found: boolean; path?: string; install: typeof XORRISO_HINTS },
+  ) => {
     lines.push(`${check.found ? 'ok     ' : 'missing'} ${check.name}${check.path ? `  ${check.path}` : ''}`);
     if (!check.found) {
       ok = false;
@@ -45,7 +47,12 @@ export async function doctor(options: DoctorOptions): Promise<{ ok: boolean; tex
     }
   }
   const xorriso = await lookup.findExecutable('xorriso');
-  report({ name: 'xorriso (clone identity seeds)', found: xorriso !== undefined, path: xorriso, install: XORRISO_HINTS });
+  report({
+    name: 'xorriso (clone identity seeds)',
+    found: xorriso !== undefined,
+    path: xorriso,
+    install: XORRISO_HINTS,
+  });
 
   for (const [label, path] of [
     ['disk space for output/', options.output],
@@ -55,11 +62,15 @@ export async function doctor(options: DoctorOptions): Promise<{ ok: boolean; tex
     const enough = free === undefined || free >= MIN_FREE_BYTES;
     if (!enough) ok = false;
     const shown = free === undefined ? 'unknown' : `${(free / 2 ** 30).toFixed(1)} GiB free`;
-    lines.push(`${enough ? 'ok     ' : 'low    '} ${label}  ${shown}${enough ? '' : ` (a build wants ${MIN_FREE_BYTES / 2 ** 30} GiB)`}`);
+    lines.push(
+      `${enough ? 'ok     ' : 'low    '} ${label}  ${shown}${enough ? '' : ` (a build wants ${MIN_FREE_BYTES / 2 ** 30} GiB)`}`,
+    );
   }
 
   const hostArch: Arch = process.arch === 'arm64' ? 'aarch64' : 'x86_64';
-  const qemu = checks.get(hostArch)!.find((check) => check.kind === 'binary' && check.name.startsWith('qemu-system'));
+  const qemu = checks
+    .get(hostArch)!
+    .find((check) => check.kind === 'binary' && check.name.startsWith('qemu-system'));
   if (qemu?.found && qemu.path) {
     const firmware = checks.get(hostArch)!.find((check) => check.kind === 'firmware');
     const accel = await resolveAccel({
@@ -68,10 +79,19 @@ export async function doctor(options: DoctorOptions): Promise<{ ok: boolean; tex
       qemuSystem: qemu.path,
       firmware: firmware?.path ? { type: 'uefi', code: firmware.path } : { type: 'bios' },
     });
-    const detail = accel.fallbackReason ? ` (${accel.fallbackReason}); builds run under TCG emulation, several times slower` : ` (proved in ${accel.probeMs} ms)`;
-    lines.push(`${accel.accel === 'tcg' ? 'note   ' : 'ok     '} accelerator for ${hostArch} guests: ${accel.accel}${detail}`);
+    const detail = accel.fallbackReason
+      ? ` (${accel.fallbackReason}); builds run under TCG emulation, several times slower`
+      : ` (proved in ${accel.probeMs} ms)`;
+    lines.push(
+      `${accel.accel === 'tcg' ? 'note   ' : 'ok     '} accelerator for ${hostArch} guests: ${accel.accel}${detail}`,
+    );
   }
-  lines.push('', ok ? 'doctor: everything tnbuild needs is here' : 'doctor: install what is missing above, then run `tnbuild doctor` again');
+  lines.push(
+    '',
+    ok
+      ? 'doctor: everything tnbuild needs is here'
+      : 'doctor: install what is missing above, then run `tnbuild doctor` again',
+  );
   return { ok, text: lines.join('\n') };
 }
 

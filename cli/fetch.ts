@@ -15,6 +15,12 @@ export async function fetch(name: string, options: FetchCommandOptions): Promise
   const plan = planBuild(recipe, options.arch, imageCodeVersion());
   const requests = plan.layers.flatMap((layer) => layer.downloads).map(toArtifactRequest);
   // Offline, fetchArtifacts checks every input first and fails once with the whole list of what is missing.
-  const results = await fetchArtifacts(requests, fetchOptionsFor(options, createConsoleLogger(options.verbose)));
-  return results.map((result, index) => `${result.fromCache ? 'cached ' : 'fetched'} ${result.path}  (${requests[index]!.url})`);
+  const results = await fetchArtifacts(
+    requests,
+    fetchOptionsFor(options, createConsoleLogger(options.verbose)),
+  );
+  return results.map(
+    (result, index) =>
+      `${result.fromCache ? 'cached ' : 'fetched'} ${result.path}  (${requests[index]!.url})`,
+  );
 }

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolveVmsRoot, startVm } from '../vms/index.ts';
-import { recipe, type RecipeCommandOptions } from './recipe.ts';
+import { type RecipeCommandOptions, recipe } from './recipe.ts';
 import { createFromRecipe } from './vm.ts';
 
 export interface InstallOptions extends RecipeCommandOptions {

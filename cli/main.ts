@@ -8,7 +8,9 @@ import { reportError } from './output.ts';
 // Thin: parse flags into an options object, lazily import the one command asked for, print its result.
 // Exit codes: 0 ok, 1 build failure, 2 bad input or usage, 3 internal bug.
 
-const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+const VERSION = (
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 
 type Flags = Record<string, unknown>;
 
@@ -78,22 +80,31 @@ export function createCli() {
       print((await plan(name, { ...globalOptions(flags), json: Boolean(flags.json) })).text);
     });
 
-  cli.command('doctor', 'Check the host: QEMU, qemu-img, firmware, xorriso, disk space, KVM').action(async (flags: Flags) => {
-    const { doctor } = await import('./doctor.ts');
-    const report = await doctor(globalOptions(flags));
-    print(report.text);
-    if (!report.ok) process.exitCode = 1;
-  });
+  cli
+    .command('doctor', 'Check the host: QEMU, qemu-img, firmware, xorriso, disk space, KVM')
+    .action(async (flags: Flags) => {
+      const { doctor } = await import('./doctor.ts');
+      const report = await doctor(globalOptions(flags));
+      print(report.text);
+      if (!report.ok) process.exitCode = 1;
+    });
 
   cli
     .command('recipe <name>', 'Build a recipe into a template (a cache hit when nothing changed)')
     .option('--force', 'Rebuild the recipe even when its template is stored')
     .option('--check', 'Report what would change (boots a throwaway clone; changes and stores nothing)')
     .option('--diff', 'With --check: show file differences')
-    .option('--accel <accel>', 'auto | kvm | hvf | tcg (auto proves KVM/HVF by booting, else TCG)', { default: 'auto' })
-    .option('--on-error <what>', 'remove | keep the build disk after a failure, for debugging', { default: 'remove' })
+    .option('--accel <accel>', 'auto | kvm | hvf | tcg (auto proves KVM/HVF by booting, else TCG)', {
+      default: 'auto',
+    })
+    .option('--on-error <what>', 'remove | keep the build disk after a failure, for debugging', {
+      default: 'remove',
+    })
     .option('--cache <dir>', 'Download cache (default: $TNBUILD_CACHE or ~/.vms/cache)')
-    .option('--mirror <dir|url>', 'Look for inputs in a local folder or mirror first (default: $TNBUILD_MIRROR)')
+    .option(
+      '--mirror <dir|url>',
+      'Look for inputs in a local folder or mirror first (default: $TNBUILD_MIRROR)',
+    )
     .option('--offline', 'Never contact upstream; fail with the list of what is missing')
     .action(async (name: string, flags: Flags) => {
       const { recipe } = await import('./recipe.ts');
@@ -112,9 +123,15 @@ export function createCli() {
     });
 
   cli
-    .command('install', 'Build or reuse the node and registry templates, clone both into ~/vms and start them')
+    .command(
+      'install',
+      'Build or reuse the node and registry templates, clone both into ~/vms and start them',
+    )
     .option('--replace', 'Recreate VMs that exist already')
-    .option('--key <file>', 'Public key the clones let in (default: ~/.ssh/id_ed25519.pub, else one made in ~/.vms/ssh)')
+    .option(
+      '--key <file>',
+      'Public key the clones let in (default: ~/.ssh/id_ed25519.pub, else one made in ~/.vms/ssh)',
+    )
     .option('--accel <accel>', 'auto | kvm | hvf | tcg', { default: 'auto' })
     .action(async (flags: Flags) => {
       const { install } = await import('./install.ts');
@@ -131,11 +148,17 @@ export function createCli() {
     });
 
   cli
-    .command('vm <action> [name] [...command]', 'Clones in ~/vms: create <recipe> | start | stop | status | ssh | destroy | list')
+    .command(
+      'vm <action> [name] [...command]',
+      'Clones in ~/vms: create <recipe> | start | stop | status | ssh | destroy | list',
+    )
     .option('--name <name>', 'create: the VM name (default: the recipe’s vm.name, e.g. trustnet-node)')
     .option('--full', 'create: an independent copy instead of a linked clone')
     .option('--force', 'create: replace an existing VM; destroy: even when running')
-    .option('--key <file>', 'Public key the clone lets in (default: ~/.ssh/id_ed25519.pub, else one made in ~/.vms/ssh)')
+    .option(
+      '--key <file>',
+      'Public key the clone lets in (default: ~/.ssh/id_ed25519.pub, else one made in ~/.vms/ssh)',
+    )
     .option('--accel <accel>', 'auto | kvm | hvf | tcg', { default: 'auto' })
     .action(async (action: string, name: string | undefined, command: string[], flags: Flags) => {
       const { vm } = await import('./vm.ts');
@@ -162,7 +185,10 @@ export function createCli() {
     });
 
   cli
-    .command('release <name>', 'Publish the newest template of a recipe: compressed image, SHA256SUMS, manifest + SBOM, signature')
+    .command(
+      'release <name>',
+      'Publish the newest template of a recipe: compressed image, SHA256SUMS, manifest + SBOM, signature',
+    )
     .option('--version <version>', 'Release version (default: the first 12 digits of the template key)')
     .option('--key <file>', 'ed25519 private key that signs SHA256SUMS (default: $TNBUILD_RELEASE_KEY)')
     .option('--compression <kind>', 'zstd | xz | qcow2', { default: 'zstd' })
@@ -180,7 +206,10 @@ export function createCli() {
 
   cli
     .command('pull <source>', 'Verify a release (URL or folder) against trusted keys and import its template')
-    .option('--trusted-keys <file>', 'allowed_signers or .pub file (default: $TNBUILD_TRUSTED_KEYS, else ~/.config/tnbuild/allowed_signers)')
+    .option(
+      '--trusted-keys <file>',
+      'allowed_signers or .pub file (default: $TNBUILD_TRUSTED_KEYS, else ~/.config/tnbuild/allowed_signers)',
+    )
     .option('--cache <dir>', 'Download cache (default: $TNBUILD_CACHE or ~/.vms/cache)')
     .option('--mirror <dir|url>', 'Look for the files in a local folder or mirror first')
     .option('--offline', 'Never contact upstream')
@@ -198,7 +227,10 @@ export function createCli() {
   cli
     .command('fetch <name>', 'Download and verify everything a recipe needs into the cache, without building')
     .option('--cache <dir>', 'Download cache (default: $TNBUILD_CACHE or ~/.vms/cache)')
-    .option('--mirror <dir|url>', 'Look for inputs in a local folder or mirror first (default: $TNBUILD_MIRROR)')
+    .option(
+      '--mirror <dir|url>',
+      'Look for inputs in a local folder or mirror first (default: $TNBUILD_MIRROR)',
+    )
     .option('--offline', 'Never contact upstream; fail with the list of what is missing')
     .action(async (name: string, flags: Flags) => {
       const { fetch } = await import('./fetch.ts');
@@ -248,7 +280,9 @@ export async function main(argv: readonly string[]): Promise<number> {
         cli.outputHelp();
         return 2;
       }
-      throw new TnbuildError('TNB110', `unknown command "${given}"`, { hint: 'Run `tnbuild --help` for the commands.' });
+      throw new TnbuildError('TNB110', `unknown command "${given}"`, {
+        hint: 'Run `tnbuild --help` for the commands.',
+      });
     }
     if (!wantsHelp) await cli.runMatchedCommand();
     return Number(process.exitCode ?? 0);

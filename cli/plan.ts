@@ -21,8 +21,12 @@ export async function plan(name: string, options: PlanOptions): Promise<{ plan: 
 
   // What is at hand already: stored templates by key, cached downloads by URL. Looking makes no request.
   const stored = new Set((await listTemplates(storeFor(options))).map((template) => template.key));
-  const downloads = built.layers.flatMap((layer) => layer.downloads).filter((download) => !download.url.startsWith('file://'));
-  const fetches = await planFetch(downloads.map(toArtifactRequest), { ...(options.cache && { cacheDir: options.cache }) });
+  const downloads = built.layers
+    .flatMap((layer) => layer.downloads)
+    .filter((download) => !download.url.startsWith('file://'));
+  const fetches = await planFetch(downloads.map(toArtifactRequest), {
+    ...(options.cache && { cacheDir: options.cache }),
+  });
   const cached = new Set(fetches.filter((fetch) => fetch.source === 'cached').map((fetch) => fetch.url));
   const text = formatPlan(built, {
     templateCached: (key) => stored.has(key),

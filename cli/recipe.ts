@@ -1,3 +1,4 @@
+import type { AccelChoice } from '../builders/index.ts';
 import { loadRecipe } from '../dsl/load-recipes.ts';
 import { TnbuildError } from '../errors/index.ts';
 import { imageCodeVersion } from '../plan/image-code-version.ts';
@@ -5,7 +6,6 @@ import { planBuild } from '../plan/plan-build.ts';
 import { formatRecap } from '../provisioners/index.ts';
 import { checkBuild } from '../runner/check-build.ts';
 import { runBuild } from '../runner/run-build.ts';
-import type { AccelChoice } from '../builders/index.ts';
 import { type DownloadFlags, fetchOptionsFor } from './fetch-options.ts';
 import type { GlobalOptions } from './global-options.ts';
 import { createConsoleLogger } from './output.ts';
@@ -24,9 +24,13 @@ export interface RecipeCommandOptions extends GlobalOptions, DownloadFlags {
 export async function recipe(name: string, options: RecipeCommandOptions): Promise<string[]> {
   const resolved = await loadRecipe(options.recipes, name);
   if (!resolved.arches.includes(options.arch)) {
-    throw new TnbuildError('TNB110', `${name} is not built for ${options.arch}; it declares ${resolved.arches.join(', ')}`, {
-      hint: `Pass --arch ${resolved.arches[0]}, or add ${options.arch} to the recipe's \`arch\`.`,
-    });
+    throw new TnbuildError(
+      'TNB110',
+      `${name} is not built for ${options.arch}; it declares ${resolved.arches.join(', ')}`,
+      {
+        hint: `Pass --arch ${resolved.arches[0]}, or add ${options.arch} to the recipe's \`arch\`.`,
+      },
+    );
   }
   const plan = planBuild(resolved, options.arch, imageCodeVersion());
   const logger = createConsoleLogger(options.verbose);
@@ -42,13 +46,20 @@ export async function recipe(name: string, options: RecipeCommandOptions): Promi
   } as const;
 
   if (options.check) {
-    const result = await showBuild(plan, (emit) => checkBuild(plan, { ...runOptions, diff: options.diff ?? false, onEvent: emit }));
+    const result = await showBuild(plan, (emit) =>
+      checkBuild(plan, { ...runOptions, diff: options.diff ?? false, onEvent: emit }),
+    );
     return [`check ${name} against ${result.against}`, formatRecap(result.provision.recap)];
   }
   const result = await showBuild(plan, (emit) => runBuild(plan, { ...runOptions, onEvent: emit }));
   const reused = result.layers.filter((layer) => layer.outcome !== 'built').map((layer) => layer.recipe);
   return [
     `${name}: ${result.template.dir}`,
-    reused.length === result.layers.length ? 'cache hit: nothing changed, no VM started' : `built ${result.layers.filter((layer) => layer.outcome === 'built').map((layer) => layer.recipe).join(', ')}${reused.length ? `; reused ${reused.join(', ')}` : ''}`,
+    reused.length === result.layers.length
+      ? 'cache hit: nothing changed, no VM started'
+      : `built ${result.layers
+          .filter((layer) => layer.outcome === 'built')
+          .map((layer) => layer.recipe)
+          .join(', ')}${reused.length ? `; reused ${reused.join(', ')}` : ''}`,
   ];
 }

@@ -12,25 +12,36 @@ export interface TemplatesCommandOptions extends GlobalOptions {
 }
 
 /** `tnbuild templates list|rm|gc`: the template store; rm and gc never remove a template a clone uses. */
-export async function templates(action: string, ref: string | undefined, options: TemplatesCommandOptions): Promise<string[]> {
+export async function templates(
+  action: string,
+  ref: string | undefined,
+  options: TemplatesCommandOptions,
+): Promise<string[]> {
   const store = storeFor(options);
   switch (action) {
     case 'list': {
       const all = await listTemplates(store);
       if (!all.length) return [`no templates in ${store.root}`];
       return all.map(
-        (template) => `${template.name.padEnd(40)} ${formatBytes(template.manifest.disk.actualSize).padStart(10)}  built ${template.manifest.builtAt}${template.manifest.parentKey ? `  on ${template.manifest.parentKey.slice(0, 12)}` : ''}`,
+        (template) =>
+          `${template.name.padEnd(40)} ${formatBytes(template.manifest.disk.actualSize).padStart(10)}  built ${template.manifest.builtAt}${template.manifest.parentKey ? `  on ${template.manifest.parentKey.slice(0, 12)}` : ''}`,
       );
     }
     case 'rm': {
-      if (!ref) throw new TnbuildError('TNB110', 'tnbuild templates rm needs a template name or key prefix (see `tnbuild templates list`)');
+      if (!ref)
+        throw new TnbuildError(
+          'TNB110',
+          'tnbuild templates rm needs a template name or key prefix (see `tnbuild templates list`)',
+        );
       const removed = await removeTemplate(store, ref);
       return [`removed ${removed.name}`];
     }
     case 'gc': {
       // Keep what the recipes as they are now would use.
       const { recipes } = await loadRecipes(options.recipes);
-      const keep = [...recipes.values()].flatMap((recipe) => recipe.arches.map((arch) => computeCacheKey(recipe, arch, imageCodeVersion())));
+      const keep = [...recipes.values()].flatMap((recipe) =>
+        recipe.arches.map((arch) => computeCacheKey(recipe, arch, imageCodeVersion())),
+      );
       const report = await gcTemplates(store, { keep, dryRun: options.dryRun ?? false });
       const verb = options.dryRun ? 'would remove' : 'removed';
       return [

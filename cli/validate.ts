@@ -1,4 +1,4 @@
-import { loadRecipes, listRecipeFiles } from '../dsl/load-recipes.ts';
+import { listRecipeFiles, loadRecipes } from '../dsl/load-recipes.ts';
 import { issuesError } from '../dsl/recipe-issue.ts';
 import { typecheckRecipes } from '../dsl/typecheck-recipes.ts';
 import type { GlobalOptions } from './global-options.ts';
@@ -11,7 +11,8 @@ export interface ValidateOptions extends GlobalOptions {
 /** `tnbuild validate [name]`: every problem in the recipes at once, or a list of what is valid. */
 export async function validate(names: readonly string[], options: ValidateOptions): Promise<string[]> {
   const { recipes, issues } = await loadRecipes(options.recipes, names.length ? names : undefined);
-  const typeIssues = options.typecheck === false ? [] : await typecheckRecipes(selectFiles(options.recipes, names));
+  const typeIssues =
+    options.typecheck === false ? [] : await typecheckRecipes(selectFiles(options.recipes, names));
   const all = [...typeIssues, ...issues];
   if (all.length) throw issuesError(all);
   return [...recipes.values()].map((recipe) => {

@@ -1,6 +1,15 @@
-import { requireHostTools, resolveAccel, type AccelChoice } from '../builders/index.ts';
+import { type AccelChoice, requireHostTools, resolveAccel } from '../builders/index.ts';
 import { TnbuildError } from '../errors/index.ts';
-import { createVm, destroyVm, listVms, sshVm, startVm, stopVm, type VmStatus, vmStatus } from '../vms/index.ts';
+import {
+  createVm,
+  destroyVm,
+  listVms,
+  sshVm,
+  startVm,
+  stopVm,
+  type VmStatus,
+  vmStatus,
+} from '../vms/index.ts';
 import type { GlobalOptions } from './global-options.ts';
 import { templateForRecipe } from './template-for-recipe.ts';
 import { resolveUserKey } from './user-key.ts';
@@ -21,7 +30,11 @@ function formatStatus(status: VmStatus): string {
 }
 
 /** `tnbuild vm create|start|stop|status|ssh|destroy|list`: clones in ~/vms and their lifecycle. */
-export async function vm(action: string, target: string | undefined, options: VmCommandOptions): Promise<string[]> {
+export async function vm(
+  action: string,
+  target: string | undefined,
+  options: VmCommandOptions,
+): Promise<string[]> {
   const need = (what: string) => {
     if (!target) throw new TnbuildError('TNB110', `tnbuild vm ${action} needs ${what}`);
     return target;
@@ -41,22 +54,32 @@ export async function vm(action: string, target: string | undefined, options: Vm
       return [formatStatus(await vmStatus(need('a VM name')))];
     case 'list': {
       const statuses = await listVms();
-      return statuses.length ? statuses.map(formatStatus) : ['no VMs (create one with `tnbuild vm create node`)'];
+      return statuses.length
+        ? statuses.map(formatStatus)
+        : ['no VMs (create one with `tnbuild vm create node`)'];
     }
     case 'destroy': {
       const result = await destroyVm(need('a VM name'), { force: options.force ?? false });
-      return [`destroyed ${target}${result.removedBases.length ? `; removed unused base disks ${result.removedBases.join(', ')}` : ''}`];
+      return [
+        `destroyed ${target}${result.removedBases.length ? `; removed unused base disks ${result.removedBases.join(', ')}` : ''}`,
+      ];
     }
     case 'ssh': {
       const { identityFile } = await resolveUserKey(options.key);
-      const { file, args } = await sshVm(need('a VM name'), { identityFile, ...(options.command?.length && { command: options.command }) });
+      const { file, args } = await sshVm(need('a VM name'), {
+        identityFile,
+        ...(options.command?.length && { command: options.command }),
+      });
       const { execa } = await import('execa');
       const result = await execa(file, args, { stdio: 'inherit', reject: false });
       process.exitCode = result.exitCode ?? 1;
       return [];
     }
     default:
-      throw new TnbuildError('TNB110', `unknown vm action "${action}"; expected create | start | stop | status | ssh | destroy | list`);
+      throw new TnbuildError(
+        'TNB110',
+        `unknown vm action "${action}"; expected create | start | stop | status | ssh | destroy | list`,
+      );
   }
 }
 
@@ -64,7 +87,12 @@ export async function vm(action: string, target: string | undefined, options: Vm
 export async function createFromRecipe(recipeName: string, options: VmCommandOptions): Promise<string> {
   const { recipe, template } = await templateForRecipe(recipeName, options);
   const tools = await requireHostTools(options.arch);
-  const accel = await resolveAccel({ arch: options.arch, choice: options.accel ?? 'auto', qemuSystem: tools.qemuSystem, firmware: tools.firmware });
+  const accel = await resolveAccel({
+    arch: options.arch,
+    choice: options.accel ?? 'auto',
+    qemuSystem: tools.qemuSystem,
+    firmware: tools.firmware,
+  });
   const { publicKey } = await resolveUserKey(options.key);
   const created = await createVm({
     template,

@@ -4,7 +4,11 @@ import { formatPath, type RecipeIssue } from './recipe-issue.ts';
 type ZodIssue = z.core.$ZodIssue;
 
 /** Zod issues → recipe issues whose messages say what was expected and what was found. */
-export function formatZodIssues(file: string, issues: readonly ZodIssue[], knownKeys: (path: readonly PropertyKey[]) => readonly string[]): RecipeIssue[] {
+export function formatZodIssues(
+  file: string,
+  issues: readonly ZodIssue[],
+  knownKeys: (path: readonly PropertyKey[]) => readonly string[],
+): RecipeIssue[] {
   return issues.flatMap((issue) => {
     if (issue.code === 'unrecognized_keys') {
       return issue.keys.map((key) => ({
@@ -24,7 +28,10 @@ function describe(issue: ZodIssue): string {
       if ('discriminator' in issue && issue.discriminator) {
         const options = (issue as { options?: unknown[] }).options ?? [];
         const input = (issue as { input?: unknown }).input;
-        const value = input && typeof input === 'object' ? (input as Record<string, unknown>)[issue.discriminator] : input;
+        const value =
+          input && typeof input === 'object'
+            ? (input as Record<string, unknown>)[issue.discriminator]
+            : input;
         return `expected \`${issue.discriminator}\` to be ${options.join(' | ')}, got ${show(value)}`;
       }
       return `${issue.message}${got}`;
@@ -45,7 +52,9 @@ function describe(issue: ZodIssue): string {
 function unknownKeyMessage(key: string, known: readonly string[]): string {
   const near = known.find((candidate) => editDistance(candidate.toLowerCase(), key.toLowerCase()) <= 2);
   if (near) return `unknown field "${key}" — did you mean "${near}"?`;
-  return known.length ? `unknown field "${key}"; expected one of: ${known.join(', ')}` : `unknown field "${key}"`;
+  return known.length
+    ? `unknown field "${key}"; expected one of: ${known.join(', ')}`
+    : `unknown field "${key}"`;
 }
 
 function show(value: unknown): string {

@@ -17,11 +17,18 @@ export function file(path: string, options: Options<'file', 'path'>): StepOf<'fi
   return { type: 'file', path, ...options };
 }
 
-export function directory(path: string, options: Omit<Options<'file', 'path'>, 'state' | 'content' | 'source'> = {}): StepOf<'file'> {
+export function directory(
+  path: string,
+  options: Omit<Options<'file', 'path'>, 'state' | 'content' | 'source'> = {},
+): StepOf<'file'> {
   return { type: 'file', path, state: 'directory', ...options };
 }
 
-export function template(path: string, source: string, options: Options<'template', 'path' | 'source'> = {}): StepOf<'template'> {
+export function template(
+  path: string,
+  source: string,
+  options: Options<'template', 'path' | 'source'> = {},
+): StepOf<'template'> {
   return { type: 'template', path, source, ...options };
 }
 
@@ -29,7 +36,10 @@ export function service(name: string, options: Options<'service', 'service'> = {
   return { type: 'service', service: name, ...options };
 }
 
-export function sysctl(settings: StepOf<'sysctl'>['settings'], options: Options<'sysctl', 'settings'> = {}): StepOf<'sysctl'> {
+export function sysctl(
+  settings: StepOf<'sysctl'>['settings'],
+  options: Options<'sysctl', 'settings'> = {},
+): StepOf<'sysctl'> {
   return { type: 'sysctl', settings, ...options };
 }
 
@@ -37,7 +47,11 @@ export function network(address: string, options: Options<'network', 'address'> 
   return { type: 'network', address, ...options };
 }
 
-export function download(artifact: ArtifactInput, dest: string, options: Options<'download', 'artifact' | 'dest'> = {}): StepOf<'download'> {
+export function download(
+  artifact: ArtifactInput,
+  dest: string,
+  options: Options<'download', 'artifact' | 'dest'> = {},
+): StepOf<'download'> {
   return { type: 'download', artifact, dest, ...options };
 }
 

@@ -38,7 +38,9 @@ function describeLoadError(file: string, error: unknown): TnbuildError {
     file: displayPath(file),
     line,
     cause: error,
-    hint: syntax ? 'Fix the syntax error at the line shown.' : 'Fix the code at the line shown; a recipe should only declare data.',
+    hint: syntax
+      ? 'Fix the syntax error at the line shown.'
+      : 'Fix the code at the line shown; a recipe should only declare data.',
   });
 }
 

@@ -24,7 +24,8 @@ export function listRecipeFiles(dir: string): Map<string, string> {
     });
   }
   for (const entry of entries.sort()) {
-    if (entry.endsWith('.ts') && !entry.endsWith('.d.ts')) files.set(basename(entry, '.ts'), resolve(dir, entry));
+    if (entry.endsWith('.ts') && !entry.endsWith('.d.ts'))
+      files.set(basename(entry, '.ts'), resolve(dir, entry));
   }
   return files;
 }
@@ -59,7 +60,11 @@ export async function loadRecipes(dir: string, names?: readonly string[]): Promi
     }
     const result = recipeSchema.safeParse(input, { reportInput: true });
     if (!result.success) {
-      issues.push(...formatZodIssues(displayPath(file), result.error.issues, (path) => schemaKeysAt(recipeSchema, input, path)));
+      issues.push(
+        ...formatZodIssues(displayPath(file), result.error.issues, (path) =>
+          schemaKeysAt(recipeSchema, input, path),
+        ),
+      );
       return undefined;
     }
     parsed.set(name, result.data);
@@ -76,9 +81,12 @@ export async function loadRecipes(dir: string, names?: readonly string[]): Promi
     let parent: ResolvedRecipe | undefined;
     if (input.source.type === 'parent') {
       const parentName = input.source.recipe;
-      const report = (message: string) => issues.push({ file: displayPath(file), field: 'source.recipe', message });
+      const report = (message: string) =>
+        issues.push({ file: displayPath(file), field: 'source.recipe', message });
       if (resolving.includes(parentName) || parentName === name) {
-        report(`parents form a cycle: ${[...resolving.slice(resolving.indexOf(parentName)), name, parentName].join(' → ')}`);
+        report(
+          `parents form a cycle: ${[...resolving.slice(resolving.indexOf(parentName)), name, parentName].join(' → ')}`,
+        );
         return undefined;
       }
       if (!files.has(parentName)) {
@@ -114,7 +122,9 @@ export async function loadRecipe(dir: string, name: string): Promise<ResolvedRec
 function unknownRecipe(name: string, files: ReadonlyMap<string, string>, dir: string): TnbuildError {
   const known = [...files.keys()];
   return new TnbuildError('TNB100', `no recipe named "${name}" in ${displayPath(resolve(dir))}/`, {
-    hint: known.length ? `Known recipes: ${known.join(', ')}.` : `Create ${join(dir, `${name}.ts`)} with \`export default defineRecipe({ … })\`.`,
+    hint: known.length
+      ? `Known recipes: ${known.join(', ')}.`
+      : `Create ${join(dir, `${name}.ts`)} with \`export default defineRecipe({ … })\`.`,
   });
 }
 

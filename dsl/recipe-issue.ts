@@ -16,7 +16,9 @@ export function formatIssue(issue: RecipeIssue): string {
 export function issuesError(issues: readonly RecipeIssue[]): TnbuildError {
   const files = new Set(issues.map((issue) => issue.file));
   const count = issues.length === 1 ? '1 problem' : `${issues.length} problems`;
-  return new TnbuildError('TNB103', `${count} in ${[...files].join(', ')}`, { details: issues.map(formatIssue) });
+  return new TnbuildError('TNB103', `${count} in ${[...files].join(', ')}`, {
+    details: issues.map(formatIssue),
+  });
 }
 
 /** `['steps', 2, 'type']` → `steps[2].type` */

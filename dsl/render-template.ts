@@ -24,6 +24,10 @@ export function renderTemplate(source: string, vars: Readonly<Record<string, unk
     // Handlebars: '"rpcPort" not defined in [object Object] - 3:12'
     const match = /"([^"]+)" not defined in .* - (\d+):\d+/.exec(message);
     if (!match) throw error;
-    throw new TemplateVariableError(`uses {{${match[1]}}}, which no \`vars\` defines`, match[1], Number(match[2]));
+    throw new TemplateVariableError(
+      `uses {{${match[1]}}}, which no \`vars\` defines`,
+      match[1],
+      Number(match[2]),
+    );
   }
 }

@@ -34,12 +34,20 @@ export function resolveRecipe(
   const { file, parent, issues } = context;
   const shownFile = displayPath(file);
   const report = (field: string, message: string) => issues.push({ file: shownFile, field, message });
-  const readLocal = (field: string, relativePath: string, as: 'text' | 'hash' = 'text'): (LocalFile & { content: string }) | undefined => {
+  const readLocal = (
+    field: string,
+    relativePath: string,
+    as: 'text' | 'hash' = 'text',
+  ): (LocalFile & { content: string }) | undefined => {
     const path = resolve(dirname(file), relativePath);
     try {
       if (as === 'hash') return { path, sha256: hashFileSync(path), content: '' };
       const bytes = readFileSync(path);
-      return { path, sha256: createHash('sha256').update(bytes).digest('hex'), content: bytes.toString('utf8') };
+      return {
+        path,
+        sha256: createHash('sha256').update(bytes).digest('hex'),
+        content: bytes.toString('utf8'),
+      };
     } catch {
       report(field, `file "${relativePath}" not found (looked for ${displayPath(path)})`);
       return undefined;
@@ -47,12 +55,17 @@ export function resolveRecipe(
   };
 
   const vars = { ...parent?.vars, ...input.vars };
-  const render = (field: string, template: LocalFile & { content: string }, extra: Record<string, unknown> = {}) => {
+  const render = (
+    field: string,
+    template: LocalFile & { content: string },
+    extra: Record<string, unknown> = {},
+  ) => {
     try {
       return renderTemplate(template.content, { ...vars, ...extra });
     } catch (error) {
       if (!(error instanceof TemplateVariableError)) throw error;
-      const where = error.line === undefined ? displayPath(template.path) : `${displayPath(template.path)}:${error.line}`;
+      const where =
+        error.line === undefined ? displayPath(template.path) : `${displayPath(template.path)}:${error.line}`;
       report(field, `template ${where} ${error.message}; add it to the recipe's \`vars\` (or the step's)`);
       return '';
     }
@@ -60,14 +73,26 @@ export function resolveRecipe(
 
   const source = resolveSource(input.source, parent, readLocal);
   const os = input.os ?? parent?.os ?? { family: 'alpine' as const, release: '3.22' };
-  if (!input.os && !parent) report('os', 'is required for a recipe that installs from an ISO (e.g. { family: "alpine", release: "3.22" })');
+  if (!input.os && !parent)
+    report(
+      'os',
+      'is required for a recipe that installs from an ISO (e.g. { family: "alpine", release: "3.22" })',
+    );
   const name = input.name ?? context.name;
 
   const steps: ResolvedStep[] = [];
   if (input.packages?.length) {
-    steps.push({ type: 'package', field: 'packages', name: `packages: ${input.packages.join(' ')}`, names: input.packages, state: 'present' });
+    steps.push({
+      type: 'package',
+      field: 'packages',
+      name: `packages: ${input.packages.join(' ')}`,
+      names: input.packages,
+      state: 'present',
+    });
   }
-  input.users?.forEach((user, index) => steps.push(resolveUser(user, `users[${index}]`)));
+  input.users?.forEach((user, index) => {
+    steps.push(resolveUser(user, `users[${index}]`));
+  });
   if (input.sysctl && Object.keys(input.sysctl).length) {
     steps.push(resolveSysctl({ settings: input.sysctl }, 'sysctl'));
   }
@@ -77,7 +102,12 @@ export function resolveRecipe(
     interface: input.network.interface ?? 'eth1',
   };
   if (network) {
-    steps.push({ type: 'network', field: 'network', name: `network: ${network.interface} ${network.address}/${network.prefix}`, ...network });
+    steps.push({
+      type: 'network',
+      field: 'network',
+      name: `network: ${network.interface} ${network.address}/${network.prefix}`,
+      ...network,
+    });
   }
   input.steps?.forEach((step, index) => {
     const field = `steps[${index}]`;
@@ -101,7 +131,9 @@ export function resolveRecipe(
     ports: input.ports ?? [],
     ...(network && { network }),
     steps,
-    checks: (input.checks ?? []).map((check) => (check.type === 'http' ? { ...check, status: check.status ?? 200 } : check)),
+    checks: (input.checks ?? []).map((check) =>
+      check.type === 'http' ? { ...check, status: check.status ?? 200 } : check,
+    ),
     seal: {
       lockRoot: input.seal?.lockRoot ?? true,
       zeroFreeSpace: input.seal?.zeroFreeSpace ?? true,
@@ -120,18 +152,37 @@ function sizeBytes(value: string | { bytes: number } | undefined): number | unde
   return typeof value === 'string' ? parseSize(value) : value.bytes;
 }
 
-type ReadLocal = (field: string, relativePath: string, as?: 'text' | 'hash') => (LocalFile & { content: string }) | undefined;
-type Render = (field: string, template: LocalFile & { content: string }, extra?: Record<string, unknown>) => string;
+type ReadLocal = (
+  field: string,
+  relativePath: string,
+  as?: 'text' | 'hash',
+) => (LocalFile & { content: string }) | undefined;
+type Render = (
+  field: string,
+  template: LocalFile & { content: string },
+  extra?: Record<string, unknown>,
+) => string;
 
-function resolveSource(source: RecipeOutput['source'], parent: ResolvedRecipe | undefined, readLocal: ReadLocal): ResolvedSource {
+function resolveSource(
+  source: RecipeOutput['source'],
+  parent: ResolvedRecipe | undefined,
+  readLocal: ReadLocal,
+): ResolvedSource {
   if (source.type === 'parent') {
     // A missing or cyclic parent is reported by the caller, which knows the whole recipe set.
     return { type: 'parent', parent: parent as ResolvedRecipe };
   }
-  return { type: 'iso', iso: resolveArtifact(source.iso), installer: resolveInstaller(source.installer, readLocal) };
+  return {
+    type: 'iso',
+    iso: resolveArtifact(source.iso),
+    installer: resolveInstaller(source.installer, readLocal),
+  };
 }
 
-function resolveInstaller(installer: Extract<RecipeOutput['source'], { type: 'iso' }>['installer'], readLocal: ReadLocal): ResolvedInstaller {
+function resolveInstaller(
+  installer: Extract<RecipeOutput['source'], { type: 'iso' }>['installer'],
+  readLocal: ReadLocal,
+): ResolvedInstaller {
   if (installer.type === 'alpine') {
     return {
       type: 'alpine',
@@ -141,7 +192,8 @@ function resolveInstaller(installer: Extract<RecipeOutput['source'], { type: 'is
       community: installer.community ?? true,
     };
   }
-  const answer = installer.answer === undefined ? undefined : readLocal('source.installer.answer', installer.answer);
+  const answer =
+    installer.answer === undefined ? undefined : readLocal('source.installer.answer', installer.answer);
   const files: Record<string, LocalFile | ResolvedArtifact> = {};
   for (const [name, value] of Object.entries(installer.files ?? {})) {
     if (typeof value !== 'string') files[name] = resolveArtifact(value);
@@ -154,7 +206,10 @@ function resolveInstaller(installer: Extract<RecipeOutput['source'], { type: 'is
 }
 
 export function resolveArtifact(artifact: ArtifactOutput): ResolvedArtifact {
-  return { url: expandPerArch(artifact.url), checksum: mapPerArch(expandPerArch(artifact.checksum), resolveChecksum) };
+  return {
+    url: expandPerArch(artifact.url),
+    checksum: mapPerArch(expandPerArch(artifact.checksum), resolveChecksum),
+  };
 }
 
 function resolveChecksum(checksum: ChecksumOutput): ResolvedChecksum {
@@ -194,16 +249,38 @@ function resolveUser(user: Omit<Extract<Step, { type: 'user' }>, 'type'>, field:
   };
 }
 
-function resolveSysctl(step: Pick<Extract<Step, { type: 'sysctl' }>, 'settings' | 'file' | 'name'>, field: string): ResolvedStep {
-  const settings = Object.fromEntries(Object.entries(step.settings).map(([key, value]) => [key, String(value)]));
+function resolveSysctl(
+  step: Pick<Extract<Step, { type: 'sysctl' }>, 'settings' | 'file' | 'name'>,
+  field: string,
+): ResolvedStep {
+  const settings = Object.fromEntries(
+    Object.entries(step.settings).map(([key, value]) => [key, String(value)]),
+  );
   const file = step.file ?? '90-tnbuild.conf';
-  return { type: 'sysctl', field, name: step.name ?? `sysctl ${Object.keys(settings).join(', ')}`, settings, file };
+  return {
+    type: 'sysctl',
+    field,
+    name: step.name ?? `sysctl ${Object.keys(settings).join(', ')}`,
+    settings,
+    file,
+  };
 }
 
-function resolveStep(step: Step, field: string, readLocal: ReadLocal, render: Render): ResolvedStep | undefined {
+function resolveStep(
+  step: Step,
+  field: string,
+  readLocal: ReadLocal,
+  render: Render,
+): ResolvedStep | undefined {
   switch (step.type) {
     case 'package':
-      return { type: 'package', field, name: step.name ?? `packages: ${step.names.join(' ')}`, names: step.names, state: step.state ?? 'present' };
+      return {
+        type: 'package',
+        field,
+        name: step.name ?? `packages: ${step.names.join(' ')}`,
+        names: step.names,
+        state: step.state ?? 'present',
+      };
     case 'user':
       return resolveUser(step, field);
     case 'sysctl':
@@ -212,7 +289,8 @@ function resolveStep(step: Step, field: string, readLocal: ReadLocal, render: Re
       return resolveNetworkStep(step, field);
     case 'file': {
       const state = step.state ?? 'file';
-      const source = step.source === undefined ? undefined : readLocal(`${field}.source`, step.source, 'hash');
+      const source =
+        step.source === undefined ? undefined : readLocal(`${field}.source`, step.source, 'hash');
       const owner = step.owner ?? 'root';
       return {
         type: 'file',
@@ -310,7 +388,8 @@ function hashFileSync(path: string): string {
   const buffer = Buffer.allocUnsafe(2 ** 20);
   const fd = openSync(path, 'r');
   try {
-    for (let read = readSync(fd, buffer); read > 0; read = readSync(fd, buffer)) hash.update(buffer.subarray(0, read));
+    for (let read = readSync(fd, buffer); read > 0; read = readSync(fd, buffer))
+      hash.update(buffer.subarray(0, read));
   } finally {
     closeSync(fd);
   }

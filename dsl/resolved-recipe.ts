@@ -97,7 +97,12 @@ export type ResolvedStep = StepCommon &
         };
       }
     | { readonly type: 'sysctl'; readonly settings: Readonly<Record<string, string>>; readonly file: string }
-    | { readonly type: 'network'; readonly interface: string; readonly address: string; readonly prefix: number }
+    | {
+        readonly type: 'network';
+        readonly interface: string;
+        readonly address: string;
+        readonly prefix: number;
+      }
     | {
         readonly type: 'download';
         readonly artifact: ResolvedArtifact;
@@ -120,7 +125,13 @@ export type ResolvedStep = StepCommon &
 export type ResolvedCheck =
   | { readonly type: 'command'; readonly name: string; readonly run: string; readonly expect?: string }
   | { readonly type: 'port'; readonly name: string; readonly port: number }
-  | { readonly type: 'http'; readonly name: string; readonly port: number; readonly path: string; readonly status: number };
+  | {
+      readonly type: 'http';
+      readonly name: string;
+      readonly port: number;
+      readonly path: string;
+      readonly status: number;
+    };
 
 export interface ResolvedPort {
   readonly name: string;

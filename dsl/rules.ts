@@ -13,7 +13,8 @@ function checkNetwork(recipe: ResolvedRecipe, report: Report): void {
   const network = recipe.steps.filter((step) => step.type === 'network');
   for (const step of network) {
     const field = step.field === 'network' ? 'network.ula' : `${step.field}.address`;
-    if (!parseIpv6(step.address)) report(field, `expected an IPv6 address such as "fd10:1234::1", got "${step.address}"`);
+    if (!parseIpv6(step.address))
+      report(field, `expected an IPv6 address such as "fd10:1234::1", got "${step.address}"`);
     else if (!isInPrefix(step.address, ULA_NETWORK, ULA_PREFIX)) {
       report(field, `expected an address in ${ULA_NETWORK}/${ULA_PREFIX}, got "${step.address}"`);
     }
@@ -24,12 +25,20 @@ function checkNetwork(recipe: ResolvedRecipe, report: Report): void {
 }
 
 function checkPorts(recipe: ResolvedRecipe, report: Report): void {
-  const seen = { name: new Map<string, number>(), host: new Map<number, number>(), guest: new Map<number, number>() };
+  const seen = {
+    name: new Map<string, number>(),
+    host: new Map<number, number>(),
+    guest: new Map<number, number>(),
+  };
   recipe.ports.forEach((port, index) => {
     for (const key of ['name', 'host', 'guest'] as const) {
       const map = seen[key] as Map<string | number, number>;
       const first = map.get(port[key]);
-      if (first !== undefined) report(`ports[${index}].${key}`, `${key} ${port[key]} is already used by ports[${first}]; each port needs its own`);
+      if (first !== undefined)
+        report(
+          `ports[${index}].${key}`,
+          `${key} ${port[key]} is already used by ports[${first}]; each port needs its own`,
+        );
       else map.set(port[key], index);
     }
   });
@@ -43,7 +52,8 @@ function checkUsers(recipe: ResolvedRecipe, report: Report): void {
   for (const step of recipe.steps) {
     if (step.type !== 'user') continue;
     const first = seen.get(step.user);
-    if (first) report(step.field, `user "${step.user}" is already declared at ${first}; declare each user once`);
+    if (first)
+      report(step.field, `user "${step.user}" is already declared at ${first}; declare each user once`);
     else seen.set(step.user, step.field);
   }
 }
@@ -51,29 +61,44 @@ function checkUsers(recipe: ResolvedRecipe, report: Report): void {
 function checkPerArch(recipe: ResolvedRecipe, report: Report): void {
   const check = (field: string, artifact: ResolvedArtifact) => {
     for (const arch of recipe.arches) {
-      if (!artifact.url[arch]) report(`${field}.url`, `has no URL for ${arch}; add \`${arch}: "https://…"\` or drop ${arch} from \`arch\``);
-      if (!artifact.checksum[arch]) report(`${field}.checksum`, `has no checksum for ${arch}; add \`${arch}: "sha256:…"\``);
+      if (!artifact.url[arch])
+        report(
+          `${field}.url`,
+          `has no URL for ${arch}; add \`${arch}: "https://…"\` or drop ${arch} from \`arch\``,
+        );
+      if (!artifact.checksum[arch])
+        report(`${field}.checksum`, `has no checksum for ${arch}; add \`${arch}: "sha256:…"\``);
     }
   };
   if (recipe.source.type === 'iso') check('source.iso', recipe.source.iso);
-  for (const step of recipe.steps) if (step.type === 'download') check(`${step.field}.artifact`, step.artifact);
+  for (const step of recipe.steps)
+    if (step.type === 'download') check(`${step.field}.artifact`, step.artifact);
 }
 
 function checkParent(recipe: ResolvedRecipe, report: Report): void {
   if (recipe.source.type !== 'parent') return;
   const parent = recipe.source.parent;
   if (recipe.os.family !== parent.os.family || recipe.os.release !== parent.os.release) {
-    report('os', `must match the parent "${parent.name}" (${parent.os.family} ${parent.os.release}); leave it out to inherit`);
+    report(
+      'os',
+      `must match the parent "${parent.name}" (${parent.os.family} ${parent.os.release}); leave it out to inherit`,
+    );
   }
   const extra = recipe.arches.filter((arch) => !parent.arches.includes(arch));
   if (extra.length) report('arch', `the parent "${parent.name}" is not built for ${extra.join(', ')}`);
   if (recipe.machine.diskBytes < parent.machine.diskBytes) {
-    report('machine.disk', `must be at least the parent's disk (${parent.machine.diskBytes / 2 ** 30} GiB): a child's disk grows, never shrinks`);
+    report(
+      'machine.disk',
+      `must be at least the parent's disk (${parent.machine.diskBytes / 2 ** 30} GiB): a child's disk grows, never shrinks`,
+    );
   }
 }
 
 /** Addresses and host ports are shared by every VM running at once, so they must be unique across recipes. */
-export function checkRecipeSet(recipes: readonly ResolvedRecipe[], fileOf: (recipe: ResolvedRecipe) => string): RecipeIssue[] {
+export function checkRecipeSet(
+  recipes: readonly ResolvedRecipe[],
+  fileOf: (recipe: ResolvedRecipe) => string,
+): RecipeIssue[] {
   const issues: RecipeIssue[] = [];
   const addresses = new Map<string, string>();
   const hostPorts = new Map<number, string>();
@@ -81,12 +106,22 @@ export function checkRecipeSet(recipes: readonly ResolvedRecipe[], fileOf: (reci
     const file = fileOf(recipe);
     if (recipe.network) {
       const owner = addresses.get(recipe.network.address);
-      if (owner) issues.push({ file, field: 'network.ula', message: `${recipe.network.address} is already the address of "${owner}"` });
+      if (owner)
+        issues.push({
+          file,
+          field: 'network.ula',
+          message: `${recipe.network.address} is already the address of "${owner}"`,
+        });
       else addresses.set(recipe.network.address, recipe.name);
     }
     recipe.ports.forEach((port, index) => {
       const owner = hostPorts.get(port.host);
-      if (owner) issues.push({ file, field: `ports[${index}].host`, message: `host port ${port.host} is already forwarded by "${owner}"` });
+      if (owner)
+        issues.push({
+          file,
+          field: `ports[${index}].host`,
+          message: `host port ${port.host} is already forwarded by "${owner}"`,
+        });
       else hostPorts.set(port.host, recipe.name);
     });
   }
@@ -100,4 +135,3 @@ export function checkRecipe(recipe: ResolvedRecipe, file: string): RecipeIssue[]
   for (const rule of RULES) rule(recipe, (field, message) => issues.push({ file, field, message }));
   return issues;
 }
-

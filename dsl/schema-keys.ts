@@ -11,7 +11,10 @@ export function schemaKeysAt(schema: z.ZodType, input: unknown, path: readonly P
     else if (node instanceof z.ZodArray) node = node.element as z.ZodType;
     else if (node instanceof z.ZodRecord) node = node.valueType as z.ZodType;
     else return [];
-    value = value && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[part as string] : undefined;
+    value =
+      value && typeof value === 'object'
+        ? (value as Record<PropertyKey, unknown>)[part as string]
+        : undefined;
   }
   return node instanceof z.ZodObject ? Object.keys(node.shape) : [];
 }
@@ -20,7 +23,8 @@ function unwrap(node: z.ZodType | undefined, value: unknown): z.ZodType | undefi
   while (node) {
     if (node instanceof z.ZodOptional) node = node.unwrap() as z.ZodType;
     else if (node instanceof z.ZodDiscriminatedUnion) node = pickOption(node.options as z.ZodType[], value);
-    else if (node instanceof z.ZodUnion) node = (node.options as z.ZodType[]).find((option) => option instanceof z.ZodObject);
+    else if (node instanceof z.ZodUnion)
+      node = (node.options as z.ZodType[]).find((option) => option instanceof z.ZodObject);
     else return node;
   }
   return undefined;
@@ -28,5 +32,8 @@ function unwrap(node: z.ZodType | undefined, value: unknown): z.ZodType | undefi
 
 function pickOption(options: z.ZodType[], value: unknown): z.ZodType | undefined {
   const type = value && typeof value === 'object' ? (value as { type?: unknown }).type : undefined;
-  return options.find((option) => option instanceof z.ZodObject && (option.shape as { type?: z.ZodLiteral }).type?.value === type);
+  return options.find(
+    (option) =>
+      option instanceof z.ZodObject && (option.shape as { type?: z.ZodLiteral }).type?.value === type,
+  );
 }

@@ -10,13 +10,21 @@ export const archSchema = z.enum(ARCHES);
 export type Arch = z.infer<typeof archSchema>;
 
 const NAME = /^[a-z][a-z0-9-]*$/;
-const nameSchema = z.string().regex(NAME, 'expected lower-case letters, digits and dashes, starting with a letter');
-const guestPathSchema = z.string().startsWith('/', 'expected an absolute path in the guest, starting with "/"');
+const nameSchema = z
+  .string()
+  .regex(NAME, 'expected lower-case letters, digits and dashes, starting with a letter');
+const guestPathSchema = z
+  .string()
+  .startsWith('/', 'expected an absolute path in the guest, starting with "/"');
 const modeSchema = z.string().regex(/^0?[0-7]{3,4}$/, 'expected an octal mode such as "0644"');
-const unixNameSchema = z.string().regex(/^[a-z_][a-z0-9_-]*\$?$/, 'expected a user or group name like "warden"');
+const unixNameSchema = z
+  .string()
+  .regex(/^[a-z_][a-z0-9_-]*\$?$/, 'expected a user or group name like "warden"');
 
 export const sizeSchema = z.union([
-  z.string().refine((text) => parseSize(text) !== undefined, 'expected a size such as "512M", "8G" or "50GiB"'),
+  z
+    .string()
+    .refine((text) => parseSize(text) !== undefined, 'expected a size such as "512M", "8G" or "50GiB"'),
   z.object({ bytes: z.number().int().positive() }),
 ]);
 export const durationSchema = z
@@ -67,7 +75,10 @@ const alpineInstallerSchema = z.strictObject({
 const scriptInstallerSchema = z.strictObject({
   type: z.literal('script'),
   /** The boot label typed at the installer's `boot:` prompt. @default 'install' */
-  bootLabel: z.string().regex(/^[\w.-]+$/).optional(),
+  bootLabel: z
+    .string()
+    .regex(/^[\w.-]+$/)
+    .optional(),
   /** Handlebars template of the answer script, relative to the recipe file. @default the builder's rootfs installer */
   answer: z.string().optional(),
   /** Extra files served to the installer over HTTP, by name: a local path or a fetched artifact. */
@@ -115,7 +126,13 @@ const userStep = z.strictObject({
   /** @default '/home/<user>' */
   home: guestPathSchema.optional(),
   /** Public keys for `~/.ssh/authorized_keys` (the file is managed: exactly these keys). @default [] */
-  authorizedKeys: z.array(z.string().regex(/^(ssh-ed25519|ssh-rsa|ecdsa-sha2-\S+|sk-\S+) \S+/, 'expected an OpenSSH public key line')).optional(),
+  authorizedKeys: z
+    .array(
+      z
+        .string()
+        .regex(/^(ssh-ed25519|ssh-rsa|ecdsa-sha2-\S+|sk-\S+) \S+/, 'expected an OpenSSH public key line'),
+    )
+    .optional(),
   /** A system account (no login password, low uid). @default false */
   system: z.boolean().optional(),
 });
@@ -190,16 +207,25 @@ const serviceStep = z.strictObject({
 const sysctlStep = z.strictObject({
   ...stepBase,
   type: z.literal('sysctl'),
-  settings: z.record(z.string().regex(/^[a-z0-9_.]+$/, 'expected a sysctl key such as "net.ipv6.conf.all.forwarding"'), z.union([z.string(), z.number()])),
+  settings: z.record(
+    z.string().regex(/^[a-z0-9_.]+$/, 'expected a sysctl key such as "net.ipv6.conf.all.forwarding"'),
+    z.union([z.string(), z.number()]),
+  ),
   /** File under /etc/sysctl.d. @default '90-tnbuild.conf' */
-  file: z.string().regex(/^[\w.-]+\.conf$/).optional(),
+  file: z
+    .string()
+    .regex(/^[\w.-]+\.conf$/)
+    .optional(),
 });
 
 const networkStep = z.strictObject({
   ...stepBase,
   type: z.literal('network'),
   /** @default 'eth1' */
-  interface: z.string().regex(/^[a-z][a-z0-9]*$/).optional(),
+  interface: z
+    .string()
+    .regex(/^[a-z][a-z0-9]*$/)
+    .optional(),
   /** IPv6 address with prefix, e.g. `fd10:1234::1/64`. */
   address: z.string(),
 });
@@ -277,7 +303,9 @@ export const portSchema = z.strictObject({
   host: z.number().int().min(1).max(65535),
 });
 
-const ipv6Schema = z.string().refine((text) => isIP(text) === 6, 'expected an IPv6 address such as "fd10:1234::1"');
+const ipv6Schema = z
+  .string()
+  .refine((text) => isIP(text) === 6, 'expected an IPv6 address such as "fd10:1234::1"');
 
 export const recipeSchema = z.strictObject({
   /** @default the file name without `.ts` */

@@ -69,7 +69,12 @@ export function exitCodeFor(error: unknown): number {
 
 /** `recipes/node.ts › network.ula: message` — the one place that formats a location. */
 export function formatLocation(location: ErrorLocation): string {
-  const file = location.file === undefined ? '' : location.line === undefined ? location.file : `${location.file}:${location.line}`;
+  const file =
+    location.file === undefined
+      ? ''
+      : location.line === undefined
+        ? location.file
+        : `${location.file}:${location.line}`;
   if (file && location.field) return `${file} › ${location.field}`;
   return file || location.field || '';
 }

@@ -23,7 +23,9 @@ export const execaCommandRunner: CommandRunner = {
         stripFinalNewline: false,
       });
     } catch (error) {
-      throw new TnbuildError('TNB304', `could not run ${file}: ${(error as Error).message}`, { cause: error });
+      throw new TnbuildError('TNB304', `could not run ${file}: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
     const outcome: CommandResult = {
       command: result.escapedCommand,

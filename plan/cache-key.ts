@@ -9,7 +9,8 @@ import { canonicalJson } from './canonical-json.ts';
  * the code that shapes images. Same inputs → same key on any machine.
  */
 export function computeCacheKey(recipe: ResolvedRecipe, arch: Arch, codeVersion: string): string {
-  const parentKey = recipe.source.type === 'parent' ? computeCacheKey(recipe.source.parent, arch, codeVersion) : null;
+  const parentKey =
+    recipe.source.type === 'parent' ? computeCacheKey(recipe.source.parent, arch, codeVersion) : null;
   const shape = {
     format: 1,
     codeVersion,

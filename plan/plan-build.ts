@@ -1,4 +1,10 @@
-import type { LocalFile, ResolvedArtifact, ResolvedChecksum, ResolvedRecipe, ResolvedStep } from '../dsl/resolved-recipe.ts';
+import type {
+  LocalFile,
+  ResolvedArtifact,
+  ResolvedChecksum,
+  ResolvedRecipe,
+  ResolvedStep,
+} from '../dsl/resolved-recipe.ts';
 import type { Arch } from '../dsl/schema.ts';
 import { formatSize } from '../dsl/size.ts';
 import { computeCacheKey } from './cache-key.ts';
@@ -84,11 +90,21 @@ function planLayer(recipe: ResolvedRecipe, arch: Arch, codeVersion: string): Pla
     arch,
     os: recipe.os,
     source,
-    machine: { cpus: recipe.machine.cpus, memory: formatSize(recipe.machine.memoryBytes), disk: formatSize(recipe.machine.diskBytes) },
+    machine: {
+      cpus: recipe.machine.cpus,
+      memory: formatSize(recipe.machine.memoryBytes),
+      disk: formatSize(recipe.machine.diskBytes),
+    },
     ports: recipe.ports,
     network: recipe.network ?? null,
     downloads,
-    steps: recipe.steps.map((step, index) => ({ index, field: step.field, type: step.type, name: step.name, step })),
+    steps: recipe.steps.map((step, index) => ({
+      index,
+      field: step.field,
+      type: step.type,
+      name: step.name,
+      step,
+    })),
     checks: recipe.checks,
     seal: recipe.seal,
   };

@@ -43,8 +43,18 @@ export default defineRecipe({
     service('acpid'),
   ],
   checks: [
-    { type: 'command', name: 'sshd refuses passwords', run: 'sshd -T | grep -i "^passwordauthentication"', expect: 'no' },
-    { type: 'command', name: 'IPv6 is on', run: 'cat /proc/sys/net/ipv6/conf/all/disable_ipv6', expect: '^0' },
+    {
+      type: 'command',
+      name: 'sshd refuses passwords',
+      run: 'sshd -T | grep -i "^passwordauthentication"',
+      expect: 'no',
+    },
+    {
+      type: 'command',
+      name: 'IPv6 is on',
+      run: 'cat /proc/sys/net/ipv6/conf/all/disable_ipv6',
+      expect: '^0',
+    },
     { type: 'port', name: 'sshd listens', port: 22 },
   ],
   seal: { lockRoot: true, zeroFreeSpace: true },

@@ -1,7 +1,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateBuildKey, pickFreePort, requireHostTools, resolveAccel, waitForSsh } from '../builders/index.ts';
+import {
+  generateBuildKey,
+  pickFreePort,
+  requireHostTools,
+  resolveAccel,
+  waitForSsh,
+} from '../builders/index.ts';
 import { TnbuildError } from '../errors/index.ts';
 import { type CommitTemplateInput, findTemplate, type Template } from '../templates/index.ts';
 import { createVm, startVm, stopVm, vmPaths } from '../vms/index.ts';
@@ -19,12 +25,20 @@ const BUILD_VM = 'build';
 export async function buildChildLayer(context: LayerContext, started: number): Promise<CommitTemplateInput> {
   const { layer } = context;
   if (layer.source.type !== 'parent') throw new Error('buildChildLayer needs a parent source');
-  await runStage(context, 'fetch', async () => {
-    for (const download of layer.downloads) await fetchInput(context, download);
-  }, () => `${layer.downloads.length} inputs`);
+  await runStage(
+    context,
+    'fetch',
+    async () => {
+      for (const download of layer.downloads) await fetchInput(context, download);
+    },
+    () => `${layer.downloads.length} inputs`,
+  );
   const parent = await findTemplate(context.store, layer.source.key);
   if (!parent) {
-    throw new TnbuildError('TNB500', `the template of ${layer.source.recipe} (key ${layer.source.key.slice(0, 12)}) is not in the store`);
+    throw new TnbuildError(
+      'TNB500',
+      `the template of ${layer.source.recipe} (key ${layer.source.key.slice(0, 12)}) is not in the store`,
+    );
   }
   return withBuildVm(context, parent, async (vm) => {
     const { packages } = await configureGuest(context, vm);
@@ -42,52 +56,91 @@ export interface BuildVm {
 }
 
 /** Boots a throwaway linked clone of `template` reachable as root with a fresh key; always cleaned up after `work`. */
-export async function withBuildVm<T>(context: LayerContext, template: Template, work: (vm: BuildVm) => Promise<T>): Promise<T> {
+export async function withBuildVm<T>(
+  context: LayerContext,
+  template: Template,
+  work: (vm: BuildVm) => Promise<T>,
+): Promise<T> {
   const { layer, recipe } = context;
   const vmsRoot = await mkdtemp(join(tmpdir(), 'tnbuild-vm-'));
   const key = generateBuildKey(`tnbuild-build-${layer.recipe}`);
   let keep = false;
   try {
-    const vm = await runStage(context, 'boot', async () => {
-      const tools = await requireHostTools(layer.arch);
-      const accel = await resolveAccel({ arch: layer.arch, choice: context.accel, qemuSystem: tools.qemuSystem, firmware: tools.firmware, logger: context.logger });
-      const port = await pickFreePort(0);
-      const created = await createVm({
-        template,
-        name: BUILD_VM,
-        sshPublicKey: key.publicKey,
-        hostname: `build-${layer.recipe}`,
-        user: 'root',
-        ula: null,
-        ports: [{ name: 'ssh', guest: 22, host: port }],
-        machine: {
-          accel: accel.accel,
-          cpus: recipe.machine.cpus,
-          memoryMiB: Math.round(recipe.machine.memoryBytes / 2 ** 20),
-          firmware: tools.firmware,
+    const vm = await runStage(
+      context,
+      'boot',
+      async () => {
+        const tools = await requireHostTools(layer.arch);
+        const accel = await resolveAccel({
+          arch: layer.arch,
+          choice: context.accel,
           qemuSystem: tools.qemuSystem,
-        },
-        firstBoot: [],
-        // Its own segment: the parent may still configure a ULA that running clones use.
-        mcast: `230.0.0.1:${port}`,
-        vmsRoot,
-        runner: context.runner,
-      });
-      await startVm(BUILD_VM, { vmsRoot, runner: context.runner });
-      return { port, fingerprint: created.record.hostKey.fingerprint, serialLog: created.paths.serialLog };
-    }, (result) => `ssh on 127.0.0.1:${result.port}`);
+          firmware: tools.firmware,
+          logger: context.logger,
+        });
+        const port = await pickFreePort(0);
+        const created = await createVm({
+          template,
+          name: BUILD_VM,
+          sshPublicKey: key.publicKey,
+          hostname: `build-${layer.recipe}`,
+          user: 'root',
+          ula: null,
+          ports: [{ name: 'ssh', guest: 22, host: port }],
+          machine: {
+            accel: accel.accel,
+            cpus: recipe.machine.cpus,
+            memoryMiB: Math.round(recipe.machine.memoryBytes / 2 ** 20),
+            firmware: tools.firmware,
+            qemuSystem: tools.qemuSystem,
+          },
+          firstBoot: [],
+          // Its own segment: the parent may still configure a ULA that running clones use.
+          mcast: `230.0.0.1:${port}`,
+          vmsRoot,
+          runner: context.runner,
+        });
+        await startVm(BUILD_VM, { vmsRoot, runner: context.runner });
+        return { port, fingerprint: created.record.hostKey.fingerprint, serialLog: created.paths.serialLog };
+      },
+      (result) => `ssh on 127.0.0.1:${result.port}`,
+    );
     const ready = await runStage(context, 'ssh-ready', () =>
-      waitForSsh({ host: '127.0.0.1', port: vm.port, username: 'root', privateKey: key.privateKey, deadlineMs: 600_000, logger: context.logger, ...(context.signal && { signal: context.signal }) }),
+      waitForSsh({
+        host: '127.0.0.1',
+        port: vm.port,
+        username: 'root',
+        privateKey: key.privateKey,
+        deadlineMs: 600_000,
+        logger: context.logger,
+        ...(context.signal && { signal: context.signal }),
+      }),
     );
     if (ready.hostKeySha256 !== vm.fingerprint) {
-      throw new TnbuildError('TNB403', `the build VM presented host key ${ready.hostKeySha256}, its seed holds ${vm.fingerprint}`, {
-        details: [`serial log: ${vm.serialLog}`],
-      });
+      throw new TnbuildError(
+        'TNB403',
+        `the build VM presented host key ${ready.hostKeySha256}, its seed holds ${vm.fingerprint}`,
+        {
+          details: [`serial log: ${vm.serialLog}`],
+        },
+      );
     }
-    return await work({ vmsRoot, port: vm.port, privateKey: key.privateKey, publicKey: key.publicKey, hostKeySha256: ready.hostKeySha256 });
+    return await work({
+      vmsRoot,
+      port: vm.port,
+      privateKey: key.privateKey,
+      publicKey: key.publicKey,
+      hostKeySha256: ready.hostKeySha256,
+    });
   } catch (error) {
     keep = context.onError === 'keep';
-    if (keep) context.emit({ type: 'log', recipe: layer.recipe, level: 'warn', message: `kept the build VM for debugging: ${vmsRoot}/${BUILD_VM}` });
+    if (keep)
+      context.emit({
+        type: 'log',
+        recipe: layer.recipe,
+        level: 'warn',
+        message: `kept the build VM for debugging: ${vmsRoot}/${BUILD_VM}`,
+      });
     throw error;
   } finally {
     await stopVm(BUILD_VM, { vmsRoot, deadlineMs: 1_000 }).catch(() => {});

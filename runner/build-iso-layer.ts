@@ -1,32 +1,45 @@
-import { alpineDriver, buildGuest, type HttpFileMap, type InstallDriver, scriptDriver } from '../builders/index.ts';
+import {
+  alpineDriver,
+  buildGuest,
+  type HttpFileMap,
+  type InstallDriver,
+  scriptDriver,
+} from '../builders/index.ts';
 import { ALPINE_MIRROR } from '../dsl/resolve-recipe.ts';
 import type { ResolvedInstaller, ResolvedRecipe } from '../dsl/resolved-recipe.ts';
 import type { CommitTemplateInput } from '../templates/index.ts';
 import { configureGuest } from './configure-guest.ts';
+import { describeTemplate } from './describe-template.ts';
 import { fetchInput } from './fetch-layer-inputs.ts';
 import { type LayerContext, runStage } from './layer-context.ts';
-import { describeTemplate } from './describe-template.ts';
 
 /** An ISO layer: install from the distribution's installer, then configure and seal over SSH. */
 export async function buildIsoLayer(context: LayerContext, started: number): Promise<CommitTemplateInput> {
   const { layer, recipe } = context;
-  if (recipe.source.type !== 'iso' || layer.source.type !== 'iso') throw new Error('buildIsoLayer needs an ISO source');
+  if (recipe.source.type !== 'iso' || layer.source.type !== 'iso')
+    throw new Error('buildIsoLayer needs an ISO source');
   const installer = recipe.source.installer;
   // Every input first (the ISO, served files, the steps' downloads): a bad URL or checksum fails before QEMU starts.
-  const iso = await runStage(context, 'fetch', async () => {
-    const files: Record<string, { path: string }> = {};
-    let isoPath = '';
-    for (const download of layer.downloads) {
-      const path = await fetchInput(context, download);
-      const served = /^source\.installer\.files\.(.+)$/.exec(download.for);
-      if (served) files[`/${served[1]}`] = { path };
-      if (download.for === 'source.iso') isoPath = path;
-    }
-    if (installer.type === 'script') {
-      for (const [name, file] of Object.entries(installer.files)) if ('path' in file) files[`/${name}`] = { path: file.path };
-    }
-    return { path: isoPath, files };
-  }, (result) => result.path);
+  const iso = await runStage(
+    context,
+    'fetch',
+    async () => {
+      const files: Record<string, { path: string }> = {};
+      let isoPath = '';
+      for (const download of layer.downloads) {
+        const path = await fetchInput(context, download);
+        const served = /^source\.installer\.files\.(.+)$/.exec(download.for);
+        if (served) files[`/${served[1]}`] = { path };
+        if (download.for === 'source.iso') isoPath = path;
+      }
+      if (installer.type === 'script') {
+        for (const [name, file] of Object.entries(installer.files))
+          if ('path' in file) files[`/${name}`] = { path: file.path };
+      }
+      return { path: isoPath, files };
+    },
+    (result) => result.path,
+  );
 
   const guest = await buildGuest({
     arch: layer.arch,
@@ -60,7 +73,13 @@ export async function buildIsoLayer(context: LayerContext, started: number): Pro
   } catch (error) {
     keep = context.onError === 'keep';
     await guest.kill();
-    if (keep) context.emit({ type: 'log', recipe: layer.recipe, level: 'warn', message: `kept the build disk for debugging: ${guest.diskPath}` });
+    if (keep)
+      context.emit({
+        type: 'log',
+        recipe: layer.recipe,
+        level: 'warn',
+        message: `kept the build disk for debugging: ${guest.diskPath}`,
+      });
     throw error;
   } finally {
     if (!keep) await guest.removeScratch().catch(() => {});
@@ -70,9 +89,12 @@ export async function buildIsoLayer(context: LayerContext, started: number): Pro
 function driverFor(installer: ResolvedInstaller, recipe: ResolvedRecipe, files: HttpFileMap): InstallDriver {
   const hostname = recipe.name;
   if (installer.type === 'alpine') {
-    const repos = installer.mirror === ALPINE_MIRROR
-      ? `-1${installer.community ? ' -c' : ''}`
-      : ['main', ...(installer.community ? ['community'] : [])].map((repo) => `${installer.mirror}/v${recipe.os.release}/${repo}`).join(' ');
+    const repos =
+      installer.mirror === ALPINE_MIRROR
+        ? `-1${installer.community ? ' -c' : ''}`
+        : ['main', ...(installer.community ? ['community'] : [])]
+            .map((repo) => `${installer.mirror}/v${recipe.os.release}/${repo}`)
+            .join(' ');
     return alpineDriver({ hostname, timezone: installer.timezone, apkReposOpts: repos });
   }
   return scriptDriver({
@@ -83,4 +105,3 @@ function driverFor(installer: ResolvedInstaller, recipe: ResolvedRecipe, files: 
     vars: recipe.vars,
   });
 }
-

@@ -1,8 +1,13 @@
 import { join } from 'node:path';
 import { fetchArtifact } from '../artifacts/index.ts';
-import { connectSsh, formatRecap, provision, runChecks, type SshSession } from '../provisioners/index.ts';
-import { firstBootFiles, firstBootInstallCommands, listInstalledPackages, sealGuest } from '../templates/index.ts';
 import { TnbuildError } from '../errors/index.ts';
+import { connectSsh, formatRecap, provision, runChecks, type SshSession } from '../provisioners/index.ts';
+import {
+  firstBootFiles,
+  firstBootInstallCommands,
+  listInstalledPackages,
+  sealGuest,
+} from '../templates/index.ts';
 import { type LayerContext, runStage } from './layer-context.ts';
 
 export interface GuestAccess {
@@ -16,7 +21,10 @@ export interface GuestAccess {
  * The part of a layer that happens over SSH, the same for an ISO install and a child of a template: provision,
  * run the smoke checks, install the first-boot identity service, list the packages, seal (the guest powers off).
  */
-export async function configureGuest(context: LayerContext, access: GuestAccess): Promise<{ packages: string[] }> {
+export async function configureGuest(
+  context: LayerContext,
+  access: GuestAccess,
+): Promise<{ packages: string[] }> {
   const { layer, recipe } = context;
   const session = await connectSsh({
     host: '127.0.0.1',
@@ -27,29 +35,45 @@ export async function configureGuest(context: LayerContext, access: GuestAccess)
     logger: context.logger,
   });
   try {
-    await runStage(context, 'provision', async () => {
-      const result = await provision({
-        session,
-        steps: layer.steps.map((step) => step.step),
-        family: layer.os.family,
-        arch: layer.arch,
-        fetchArtifact: (request) => fetchArtifact(request, context.fetchOptions),
-        logger: context.logger,
-        onEvent: (event) => context.emit({ type: 'provision', recipe: layer.recipe, event }),
-        transcriptPath: join(context.logDir, `${layer.recipe}-provision.jsonl`),
-        recipeFile: recipe.file,
-      });
-      if (result.error) throw result.error;
-      return result;
-    }, (result) => formatRecap(result.recap));
-    if (layer.checks.length) {
-      await runStage(context, 'checks', async () => {
-        const result = await runChecks(session, layer.checks, {
-          onCheck: (report) => context.emit({ type: 'log', recipe: layer.recipe, level: 'info', message: `check ${report.passed ? 'passed' : 'failed'}: ${report.name}${report.passed ? '' : ` — ${report.detail}`}` }),
+    await runStage(
+      context,
+      'provision',
+      async () => {
+        const result = await provision({
+          session,
+          steps: layer.steps.map((step) => step.step),
+          family: layer.os.family,
+          arch: layer.arch,
+          fetchArtifact: (request) => fetchArtifact(request, context.fetchOptions),
+          logger: context.logger,
+          onEvent: (event) => context.emit({ type: 'provision', recipe: layer.recipe, event }),
+          transcriptPath: join(context.logDir, `${layer.recipe}-provision.jsonl`),
+          recipeFile: recipe.file,
         });
-        if (!result.passed) throw result.error ?? new TnbuildError('TNB401', 'smoke checks failed');
+        if (result.error) throw result.error;
         return result;
-      }, (result) => `${result.reports.length} passed`);
+      },
+      (result) => formatRecap(result.recap),
+    );
+    if (layer.checks.length) {
+      await runStage(
+        context,
+        'checks',
+        async () => {
+          const result = await runChecks(session, layer.checks, {
+            onCheck: (report) =>
+              context.emit({
+                type: 'log',
+                recipe: layer.recipe,
+                level: 'info',
+                message: `check ${report.passed ? 'passed' : 'failed'}: ${report.name}${report.passed ? '' : ` — ${report.detail}`}`,
+              }),
+          });
+          if (!result.passed) throw result.error ?? new TnbuildError('TNB401', 'smoke checks failed');
+          return result;
+        },
+        (result) => `${result.reports.length} passed`,
+      );
     }
     return await runStage(context, 'seal', async () => {
       await installFirstBoot(session, layer.os.family);
@@ -76,9 +100,13 @@ async function installFirstBoot(session: SshSession, family: 'alpine' | 'debian'
   for (const command of firstBootInstallCommands(family)) {
     const result = await session.exec(command, { timeoutMs: 60_000 });
     if (result.exitCode !== 0) {
-      throw new TnbuildError('TNB401', `installing the first-boot service failed: ${command} exited ${result.exitCode}`, {
-        details: result.stderr.trimEnd().split('\n').slice(-10),
-      });
+      throw new TnbuildError(
+        'TNB401',
+        `installing the first-boot service failed: ${command} exited ${result.exitCode}`,
+        {
+          details: result.stderr.trimEnd().split('\n').slice(-10),
+        },
+      );
     }
   }
 }

@@ -2,7 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { qemuBinaryFor } from '../builders/index.ts';
-import { type CommitTemplateInput, compactDisk, readBuildVersions, recipeInputs } from '../templates/index.ts';
+import {
+  type CommitTemplateInput,
+  compactDisk,
+  readBuildVersions,
+  recipeInputs,
+} from '../templates/index.ts';
 import type { LayerContext } from './layer-context.ts';
 
 /**
@@ -15,7 +20,10 @@ export async function describeTemplate(
 ): Promise<CommitTemplateInput> {
   const { layer, recipe, store } = context;
   // A `.tmp-<name>-<pid>-<rand>` folder: the store clears it when this process dies before committing.
-  const work = join(store.root, `.tmp-compact-${layer.recipe}-${process.pid}-${randomBytes(3).toString('hex')}`);
+  const work = join(
+    store.root,
+    `.tmp-compact-${layer.recipe}-${process.pid}-${randomBytes(3).toString('hex')}`,
+  );
   await mkdir(work, { recursive: true });
   const disk = join(work, 'disk.qcow2');
   await compactDisk(context.runner, built.disk, disk, { compress: layer.seal.compress });

@@ -17,17 +17,27 @@ export async function fetchInput(context: LayerContext, download: PlannedDownloa
   }
   const path = fileURLToPath(download.url);
   if (!('value' in download.checksum)) {
-    throw new TnbuildError('TNB205', `a file:// input needs a pinned checksum, not a checksum file (${download.url})`, {
-      field: download.for,
-    });
+    throw new TnbuildError(
+      'TNB205',
+      `a file:// input needs a pinned checksum, not a checksum file (${download.url})`,
+      {
+        field: download.for,
+      },
+    );
   }
   const actual = await hashFile(path, download.checksum.algorithm).catch((error: unknown) => {
-    throw new TnbuildError('TNB106', `${path} cannot be read: ${(error as Error).message}`, { field: download.for });
-  });
-  if (actual !== download.checksum.value) {
-    throw new TnbuildError('TNB201', `${path} has ${download.checksum.algorithm} ${actual}, the recipe pins ${download.checksum.value}`, {
+    throw new TnbuildError('TNB106', `${path} cannot be read: ${(error as Error).message}`, {
       field: download.for,
     });
+  });
+  if (actual !== download.checksum.value) {
+    throw new TnbuildError(
+      'TNB201',
+      `${path} has ${download.checksum.algorithm} ${actual}, the recipe pins ${download.checksum.value}`,
+      {
+        field: download.for,
+      },
+    );
   }
   return path;
 }

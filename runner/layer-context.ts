@@ -23,17 +23,36 @@ export interface LayerContext {
 }
 
 /** Runs `work` as a named stage: start/done/failed events with timings. */
-export async function runStage<T>(context: LayerContext, stage: LayerStage, work: () => Promise<T>, detail?: (result: T) => string): Promise<T> {
+export async function runStage<T>(
+  context: LayerContext,
+  stage: LayerStage,
+  work: () => Promise<T>,
+  detail?: (result: T) => string,
+): Promise<T> {
   const started = Date.now();
   const recipe = context.layer.recipe;
   context.emit({ type: 'stage', recipe, stage, status: 'start', elapsedMs: 0 });
   try {
     const result = await work();
     const text = detail?.(result);
-    context.emit({ type: 'stage', recipe, stage, status: 'done', elapsedMs: Date.now() - started, ...(text && { detail: text }) });
+    context.emit({
+      type: 'stage',
+      recipe,
+      stage,
+      status: 'done',
+      elapsedMs: Date.now() - started,
+      ...(text && { detail: text }),
+    });
     return result;
   } catch (error) {
-    context.emit({ type: 'stage', recipe, stage, status: 'failed', elapsedMs: Date.now() - started, detail: (error as Error).message });
+    context.emit({
+      type: 'stage',
+      recipe,
+      stage,
+      status: 'failed',
+      elapsedMs: Date.now() - started,
+      detail: (error as Error).message,
+    });
     throw error;
   }
 }

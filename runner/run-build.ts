@@ -1,15 +1,26 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { describeOfflineGaps, type FetchOptions, planFetch, resolveFetchOptions } from '../artifacts/index.ts';
+import {
+  describeOfflineGaps,
+  type FetchOptions,
+  planFetch,
+  resolveFetchOptions,
+} from '../artifacts/index.ts';
 import type { AccelChoice } from '../builders/index.ts';
 import type { ResolvedRecipe } from '../dsl/resolved-recipe.ts';
 import { type CommandRunner, type Logger, silentLogger } from '../host/command-runner.ts';
 import { execaCommandRunner } from '../host/execa-command-runner.ts';
 import type { BuildPlan, PlannedDownload, PlannedLayer } from '../plan/plan-build.ts';
-import { ensureTemplate, findTemplate, openTemplateStore, type Template, type TemplateStore } from '../templates/index.ts';
+import {
+  ensureTemplate,
+  findTemplate,
+  openTemplateStore,
+  type Template,
+  type TemplateStore,
+} from '../templates/index.ts';
 import { toArtifactRequest } from './artifact-request.ts';
-import type { BuildListener } from './build-event.ts';
 import { buildChildLayer } from './build-child-layer.ts';
+import type { BuildListener } from './build-event.ts';
 import { buildIsoLayer } from './build-iso-layer.ts';
 import type { LayerContext } from './layer-context.ts';
 
@@ -58,41 +69,72 @@ export async function runBuild(plan: BuildPlan, options: RunBuildOptions): Promi
     const isLast = index === plan.layers.length - 1;
     let scratch: string | undefined;
     const build = async () => {
-      const input = await (layer.source.type === 'iso' ? buildIsoLayer(context, started) : buildChildLayer(context, started));
+      const input = await (layer.source.type === 'iso'
+        ? buildIsoLayer(context, started)
+        : buildChildLayer(context, started));
       scratch = dirname(input.disk);
       return input;
     };
     const result = await ensureTemplate(store, layer.key, build, {
       force: isLast && (options.force ?? false),
       ...(options.signal && { signal: options.signal }),
-      onWait: (holder) => emit({ type: 'log', recipe: layer.recipe, level: 'info', message: `waiting for a concurrent build of this key${holder ? ` (pid ${holder.pid})` : ''}` }),
+      onWait: (holder) =>
+        emit({
+          type: 'log',
+          recipe: layer.recipe,
+          level: 'info',
+          message: `waiting for a concurrent build of this key${holder ? ` (pid ${holder.pid})` : ''}`,
+        }),
     }).finally(() => (scratch ? rm(scratch, { recursive: true, force: true }) : undefined));
     template = result.template;
     layers.push({ recipe: layer.recipe, outcome: result.outcome });
     if (result.outcome === 'built') {
-      emit({ type: 'layer-built', recipe: layer.recipe, key: layer.key, templateDir: template.dir, elapsedMs: Date.now() - started });
+      emit({
+        type: 'layer-built',
+        recipe: layer.recipe,
+        key: layer.key,
+        templateDir: template.dir,
+        elapsedMs: Date.now() - started,
+      });
     } else {
-      emit({ type: 'layer-cached', recipe: layer.recipe, key: layer.key, templateDir: template.dir, outcome: result.outcome });
+      emit({
+        type: 'layer-cached',
+        recipe: layer.recipe,
+        key: layer.key,
+        templateDir: template.dir,
+        outcome: result.outcome,
+      });
     }
   }
   return { template: template!, layers };
 }
 
 /** Offline, every input of every layer still to build must be at hand: one error lists all that are not. */
-async function requireOfflineInputs(plan: BuildPlan, store: TemplateStore, fetchOptions: FetchOptions): Promise<void> {
+async function requireOfflineInputs(
+  plan: BuildPlan,
+  store: TemplateStore,
+  fetchOptions: FetchOptions,
+): Promise<void> {
   const downloads: PlannedDownload[] = [];
   for (const layer of plan.layers) {
     if (await findTemplate(store, layer.key)) continue;
     downloads.push(...layer.downloads.filter((download) => !download.url.startsWith('file://')));
   }
   const resolved = resolveFetchOptions(fetchOptions);
-  const gaps = describeOfflineGaps(await planFetch(downloads.map(toArtifactRequest), fetchOptions), resolved.cacheDir, resolved.mirror);
+  const gaps = describeOfflineGaps(
+    await planFetch(downloads.map(toArtifactRequest), fetchOptions),
+    resolved.cacheDir,
+    resolved.mirror,
+  );
   if (gaps) throw gaps;
 }
 
 export function openStore(options: Pick<RunBuildOptions, 'output' | 'vmsRoot'>): TemplateStore {
   const output = resolve(options.output ?? 'output');
-  return openTemplateStore({ root: join(output, 'templates'), ...(options.vmsRoot && { vmsRoot: options.vmsRoot }) });
+  return openTemplateStore({
+    root: join(output, 'templates'),
+    ...(options.vmsRoot && { vmsRoot: options.vmsRoot }),
+  });
 }
 
 /** What one layer's work needs; its logs go to output/logs/<recipe>-<arch>-<key12>/. */
@@ -121,7 +163,11 @@ export async function createLayerContext(
 
 export function recipesByName(recipe: ResolvedRecipe): Map<string, ResolvedRecipe> {
   const byName = new Map<string, ResolvedRecipe>();
-  for (let layer: ResolvedRecipe | undefined = recipe; layer; layer = layer.source.type === 'parent' ? layer.source.parent : undefined) {
+  for (
+    let layer: ResolvedRecipe | undefined = recipe;
+    layer;
+    layer = layer.source.type === 'parent' ? layer.source.parent : undefined
+  ) {
     byName.set(layer.name, layer);
   }
   return byName;

@@ -8,7 +8,11 @@ import { formatBuildEvent } from './format-build-event.ts';
  * Shows a build while `run` executes it: listr2 (a task per layer, its current stage or step underneath) on a
  * TTY, one plain line per event elsewhere. The view only listens; the runner never prints.
  */
-export async function showBuild<T>(plan: BuildPlan, run: (emit: BuildListener) => Promise<T>, write = (line: string) => console.log(line)): Promise<T> {
+export async function showBuild<T>(
+  plan: BuildPlan,
+  run: (emit: BuildListener) => Promise<T>,
+  write = (line: string) => console.log(line),
+): Promise<T> {
   if (!isInteractive()) {
     const started = Date.now();
     return run((event) => {

@@ -14,7 +14,8 @@ export function formatBuildEvent(event: BuildEvent): string | undefined {
     case 'layer-built':
       return `${event.recipe}: template ready in ${seconds(event.elapsedMs)}, ${event.templateDir}`;
     case 'stage':
-      if (event.status === 'start') return `${event.recipe}: ${event.stage}${event.detail ? ` (${event.detail})` : ''}`;
+      if (event.status === 'start')
+        return `${event.recipe}: ${event.stage}${event.detail ? ` (${event.detail})` : ''}`;
       return `${event.recipe}: ${event.stage} ${event.status} in ${seconds(event.elapsedMs)}${event.detail ? ` (${event.detail})` : ''}`;
     case 'provision': {
       const inner = event.event;
@@ -22,7 +23,8 @@ export function formatBuildEvent(event: BuildEvent): string | undefined {
         const line = `${event.recipe}: [${inner.status}] ${inner.name} — ${inner.reason} (${seconds(inner.durationMs)})`;
         return inner.diff ? `${line}\n${inner.diff.trimEnd()}` : line;
       }
-      if (inner.type === 'reconnect') return `${event.recipe}: reconnecting during ${inner.name}: ${inner.reason}`;
+      if (inner.type === 'reconnect')
+        return `${event.recipe}: reconnecting during ${inner.name}: ${inner.reason}`;
       return undefined;
     }
     case 'progress':

@@ -13,8 +13,12 @@ describe('tnbuild doctor', () => {
     };
     const report = await doctor({ ...options, lookup });
     expect(report.ok).toBe(false);
-    expect(report.text).toMatch(/missing qemu-system-x86_64\n\s+Debian\/Ubuntu: sudo apt-get install qemu-system-x86\n\s+Fedora\/RHEL:\s+sudo dnf install qemu-system-x86-core\n\s+Arch:\s+sudo pacman -S qemu-system-x86/);
-    expect(report.text).toMatch(/missing aarch64 UEFI firmware\n\s+Debian\/Ubuntu: sudo apt-get install qemu-efi-aarch64/);
+    expect(report.text).toMatch(
+      /missing qemu-system-x86_64\n\s+Debian\/Ubuntu: sudo apt-get install qemu-system-x86\n\s+Fedora\/RHEL:\s+sudo dnf install qemu-system-x86-core\n\s+Arch:\s+sudo pacman -S qemu-system-x86/,
+    );
+    expect(report.text).toMatch(
+      /missing aarch64 UEFI firmware\n\s+Debian\/Ubuntu: sudo apt-get install qemu-efi-aarch64/,
+    );
     expect(report.text).toMatch(/missing xorriso/);
     expect(report.text).toContain('install what is missing above');
   });

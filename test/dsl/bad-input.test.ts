@@ -16,7 +16,12 @@ const validate = ['validate', '--no-typecheck'];
 
 describe('bad input', () => {
   it('unknown recipe name lists the known ones', async () => {
-    await expectRejected({ 'recipes/base.ts': isoRecipe() }, ['plan', 'nod'], /TNB100.*no recipe named "nod"/, /Known recipes: base/);
+    await expectRejected(
+      { 'recipes/base.ts': isoRecipe() },
+      ['plan', 'nod'],
+      /TNB100.*no recipe named "nod"/,
+      /Known recipes: base/,
+    );
   });
 
   it('missing and wrongly typed fields', async () => {
@@ -33,7 +38,9 @@ export default defineRecipe({ os: { family: 'alpine', release: '3.22' }, machine
 
   it('a misspelt field gets a suggestion and a wrong step type lists the types', async () => {
     await expectRejected(
-      { 'recipes/base.ts': isoRecipe(`  pakages: ['curl'], steps: [{ type: 'shel', run: 'true' }] as never,`) },
+      {
+        'recipes/base.ts': isoRecipe(`  pakages: ['curl'], steps: [{ type: 'shel', run: 'true' }] as never,`),
+      },
       validate,
       /recipes\/base\.ts › pakages: unknown field "pakages" — did you mean "packages"\?/,
       /recipes\/base\.ts › steps\[0\]\.type: expected `type` to be package \| user \| file \| template \| service \| sysctl \| network \| download \| shell, got "shel"/,
@@ -41,7 +48,11 @@ export default defineRecipe({ os: { family: 'alpine', release: '3.22' }, machine
   });
 
   it('an invalid IPv6 address, and one outside fd10:1234::/32', async () => {
-    await expectRejected({ 'recipes/base.ts': isoRecipe(`  network: { ula: 'fd10:1234::zz' },`) }, validate, /base\.ts › network\.ula: expected an IPv6 address/);
+    await expectRejected(
+      { 'recipes/base.ts': isoRecipe(`  network: { ula: 'fd10:1234::zz' },`) },
+      validate,
+      /base\.ts › network\.ula: expected an IPv6 address/,
+    );
     await expectRejected(
       { 'recipes/base.ts': isoRecipe(`  steps: [{ type: 'network', address: 'fd00::1/64' }],`) },
       validate,
@@ -54,12 +65,20 @@ export default defineRecipe({ os: { family: 'alpine', release: '3.22' }, machine
       "ports: [{ name: 'ssh', guest: 22, host: 2221 }],",
       "ports: [{ name: 'ssh', guest: 22, host: 2221 }, { name: 'rpc', guest: 70000, host: 2221 }],",
     );
-    await expectRejected({ 'recipes/base.ts': body }, validate, /base\.ts › ports\[1\]\.guest: expected at most 65535, got 70000/);
+    await expectRejected(
+      { 'recipes/base.ts': body },
+      validate,
+      /base\.ts › ports\[1\]\.guest: expected at most 65535, got 70000/,
+    );
     const twice = isoRecipe().replace(
       "ports: [{ name: 'ssh', guest: 22, host: 2221 }],",
       "ports: [{ name: 'ssh', guest: 22, host: 2221 }, { name: 'rpc', guest: 26657, host: 2221 }],",
     );
-    await expectRejected({ 'recipes/base.ts': twice }, validate, /base\.ts › ports\[1\]\.host: host 2221 is already used by ports\[0\]/);
+    await expectRejected(
+      { 'recipes/base.ts': twice },
+      validate,
+      /base\.ts › ports\[1\]\.host: host 2221 is already used by ports\[0\]/,
+    );
   });
 
   it('host ports and ULA addresses shared between recipes', async () => {
@@ -76,7 +95,11 @@ export default defineRecipe({ source: { type: 'parent', recipe: 'base' }, networ
 
   it('duplicate user names', async () => {
     await expectRejected(
-      { 'recipes/base.ts': isoRecipe(`  users: [{ user: 'warden' }], steps: [{ type: 'user', user: 'warden' }],`) },
+      {
+        'recipes/base.ts': isoRecipe(
+          `  users: [{ user: 'warden' }], steps: [{ type: 'user', user: 'warden' }],`,
+        ),
+      },
       validate,
       /base\.ts › steps\[0\]: user "warden" is already declared at users\[0\]/,
     );
@@ -121,7 +144,11 @@ export default defineRecipe({ source: { type: 'parent', recipe: '${parent}' } })
   });
 
   it('a recipe with a syntax error names the line', async () => {
-    await expectRejected({ 'recipes/base.ts': `export default {\n  a: 1,\n  b: \n};\n` }, validate, /recipes\/base\.ts:4: syntax error: Unexpected "\}"/);
+    await expectRejected(
+      { 'recipes/base.ts': `export default {\n  a: 1,\n  b: \n};\n` },
+      validate,
+      /recipes\/base\.ts:4: syntax error: Unexpected "\}"/,
+    );
   });
 
   it('a recipe with a type error names the line', async () => {
@@ -133,12 +160,18 @@ export default defineRecipe({ source: { type: 'parent', recipe: '${parent}' } })
   });
 
   it('a recipe with no default export', async () => {
-    await expectRejected({ 'recipes/base.ts': `export const recipe = {};\n` }, validate, /recipes\/base\.ts: the recipe has no default export/);
+    await expectRejected(
+      { 'recipes/base.ts': `export const recipe = {};\n` },
+      validate,
+      /recipes\/base\.ts: the recipe has no default export/,
+    );
   });
 
   it('a file a step needs is missing', async () => {
     await expectRejected(
-      { 'recipes/base.ts': isoRecipe(`  steps: [{ type: 'file', path: '/etc/motd', source: 'files/motd' }],`) },
+      {
+        'recipes/base.ts': isoRecipe(`  steps: [{ type: 'file', path: '/etc/motd', source: 'files/motd' }],`),
+      },
       validate,
       /base\.ts › steps\[0\]\.source: file "files\/motd" not found/,
     );
@@ -146,7 +179,15 @@ export default defineRecipe({ source: { type: 'parent', recipe: '${parent}' } })
 
   it('bad usage: unknown command, unknown flag, bad --arch', async () => {
     await expectRejected({ 'recipes/base.ts': isoRecipe() }, ['bogus'], /TNB110: unknown command "bogus"/);
-    await expectRejected({ 'recipes/base.ts': isoRecipe() }, ['plan', 'base', '--frobnicate'], /TNB110: Unknown option `--frobnicate`/);
-    await expectRejected({ 'recipes/base.ts': isoRecipe() }, ['plan', 'base', '--arch', 'mips'], /--arch must be aarch64 or x86_64, got "mips"/);
+    await expectRejected(
+      { 'recipes/base.ts': isoRecipe() },
+      ['plan', 'base', '--frobnicate'],
+      /TNB110: Unknown option `--frobnicate`/,
+    );
+    await expectRejected(
+      { 'recipes/base.ts': isoRecipe() },
+      ['plan', 'base', '--arch', 'mips'],
+      /--arch must be aarch64 or x86_64, got "mips"/,
+    );
   });
 });

@@ -18,7 +18,9 @@ describe('defineRecipe', () => {
       steps: [
         shell('true', { creates: '/tmp/x' }),
         file('/etc/motd', { content: 'hi' }),
-        download({ url: 'https://x.test/a.tgz', checksum: `sha256:${'0'.repeat(64)}` }, '/opt', { extract: 'tar.gz' }),
+        download({ url: 'https://x.test/a.tgz', checksum: `sha256:${'0'.repeat(64)}` }, '/opt', {
+          extract: 'tar.gz',
+        }),
       ],
     });
     // @ts-expect-error cpus is a number
@@ -36,6 +38,7 @@ describe('defineRecipe', () => {
         .filter((line) => /^(import|export) .* from /.test(line) && !/^(import|export) type /.test(line))
         .map((line) => /from '([^']+)'/.exec(line)![1]);
     expect(runtimeImports('index.ts').sort()).toEqual(['./define-recipe.ts', './helpers.ts', './size.ts']);
-    for (const file of ['define-recipe.ts', 'helpers.ts', 'size.ts']) expect(runtimeImports(file)).toEqual([]);
+    for (const file of ['define-recipe.ts', 'helpers.ts', 'size.ts'])
+      expect(runtimeImports(file)).toEqual([]);
   });
 });

@@ -4,16 +4,9 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import {
-  alpineDriver,
-  type BuildGuestOptions,
-  buildGuest,
-  type StageEvent,
-  scriptDriver,
-} from '../../builders/index.ts';
+import { type BuildGuestOptions, buildGuest, type StageEvent, scriptDriver } from '../../builders/index.ts';
 import type { QemuProcess } from '../../builders/qemu-process.ts';
 import { isTnbuildError, type TnbuildError } from '../../errors/index.ts';
-import { fetchAlpineIso } from './helpers/fetch-alpine-iso.ts';
 import { isProcessAlive } from './helpers/process-alive.ts';
 import { sshExec } from './helpers/ssh-exec.ts';
 import './helpers/guest-fixture.ts';

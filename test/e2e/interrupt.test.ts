@@ -20,16 +20,30 @@ describe('Ctrl-C during a build (TCG)', () => {
     const scratch = join(work, 'tmp');
     mkdirSync(scratch, { recursive: true });
     const output = join(work, 'output');
-    const build = execa(join(REPO, 'bin/tnbuild.js'), ['recipe', 'guest', '--recipes', join(REPO, 'test/e2e/recipes'), '--output', output, '--arch', 'x86_64'], {
-      env: { HOME: join(work, 'home'), CI: 'true', TNBUILD_E2E_GUEST: fixture.dir, TMPDIR: scratch },
-      reject: false,
-      all: true,
-    });
+    const build = execa(
+      join(REPO, 'bin/tnbuild.js'),
+      [
+        'recipe',
+        'guest',
+        '--recipes',
+        join(REPO, 'test/e2e/recipes'),
+        '--output',
+        output,
+        '--arch',
+        'x86_64',
+      ],
+      {
+        env: { HOME: join(work, 'home'), CI: 'true', TNBUILD_E2E_GUEST: fixture.dir, TMPDIR: scratch },
+        reject: false,
+        all: true,
+      },
+    );
     let seen = '';
     build.all?.on('data', (chunk: Buffer) => {
       seen += chunk.toString();
     });
-    for (let waited = 0; !/guest: install/.test(seen) && waited < 300_000; waited += 500) await new Promise((resolve) => setTimeout(resolve, 500));
+    for (let waited = 0; !/guest: install/.test(seen) && waited < 300_000; waited += 500)
+      await new Promise((resolve) => setTimeout(resolve, 500));
     expect(seen).toMatch(/guest: install/);
     expect(await qemuProcessesMentioning(scratch)).not.toEqual([]);
     build.kill('SIGINT');
@@ -39,7 +53,9 @@ describe('Ctrl-C during a build (TCG)', () => {
     expect(await qemuProcessesMentioning(scratch)).toEqual([]);
     const templates = existsSync(join(output, 'templates')) ? readdirSync(join(output, 'templates')) : [];
     expect(templates.filter((name) => !name.startsWith('.locks'))).toEqual([]);
-    expect(existsSync(join(output, 'templates/.locks')) ? readdirSync(join(output, 'templates/.locks')) : []).toEqual([]);
+    expect(
+      existsSync(join(output, 'templates/.locks')) ? readdirSync(join(output, 'templates/.locks')) : [],
+    ).toEqual([]);
     // tsx keeps its compile cache in TMPDIR too; the build's own scratch folders must be gone.
     expect(readdirSync(scratch).filter((name) => name.startsWith('tnbuild'))).toEqual([]);
   });

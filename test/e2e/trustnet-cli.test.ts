@@ -1,4 +1,12 @@
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -27,14 +35,25 @@ const recipeFlags = ['--recipes', join(REPO, 'test/e2e/recipes'), '--arch', 'x86
 const common = [...recipeFlags, '--output', join(work, 'output')];
 // Another machine: an empty HOME and template store that only get the registry through a signed release.
 const elsewhere = join(work, 'elsewhere');
-const elsewhereEnv = { ...env, HOME: join(elsewhere, 'home'), TNBUILD_VMS_DIR: join(elsewhere, 'home/vms'), TNBUILD_CACHE: join(elsewhere, 'cache') };
+const elsewhereEnv = {
+  ...env,
+  HOME: join(elsewhere, 'home'),
+  TNBUILD_VMS_DIR: join(elsewhere, 'home/vms'),
+  TNBUILD_CACHE: join(elsewhere, 'cache'),
+};
 const elsewhereFlags = [...recipeFlags, '--output', join(elsewhere, 'output')];
 
 async function tnbuild(args: string[], extraEnv: Record<string, string> = {}, flags = common) {
   // Flags go before a `--` (what follows it is the command `vm ssh` runs in the guest).
   const split = args.indexOf('--');
   const argv = split < 0 ? [...args, ...flags] : [...args.slice(0, split), ...flags, ...args.slice(split)];
-  const result = await execa(join(REPO, 'bin/tnbuild.js'), argv, { cwd: REPO, env: { ...env, ...extraEnv }, reject: false, all: true, stdin: 'ignore' });
+  const result = await execa(join(REPO, 'bin/tnbuild.js'), argv, {
+    cwd: REPO,
+    env: { ...env, ...extraEnv },
+    reject: false,
+    all: true,
+    stdin: 'ignore',
+  });
   return { exitCode: result.exitCode ?? -1, out: String(result.all ?? '') };
 }
 
@@ -50,7 +69,8 @@ function pathWithQemuSpies(): string {
 }
 
 function execaSyncWhich(tool: string): string {
-  for (const dir of (process.env.PATH ?? '').split(':')) if (dir && existsSync(join(dir, tool))) return join(dir, tool);
+  for (const dir of (process.env.PATH ?? '').split(':'))
+    if (dir && existsSync(join(dir, tool))) return join(dir, tool);
   throw new Error(`${tool} is not on PATH`);
 }
 
@@ -89,20 +109,35 @@ describe('tnbuild on the offline Debian guest (TCG, real apt)', () => {
     await tnbuildElsewhere(['vm', 'destroy', 'trustnet-registry', '--force']);
   });
 
-  step('builds base → registry: ISO install, real apt, checks, seal; both templates stored with manifests', async () => {
-    const result = await tnbuild(['recipe', 'registry']);
-    expect(result.exitCode, result.out).toBe(0);
-    expect(result.out).toMatch(/registry: \[changed\] packages: docker-registry nginx-light wget/);
-    expect(result.out).toMatch(/registry: checks done/);
-    expect(result.out).toMatch(/built guest, registry/);
-    const templates = readdirSync(join(work, 'output/templates')).filter((name) => !name.startsWith('.'));
-    expect(templates.sort()).toEqual([expect.stringMatching(/^guest-x86_64-/), expect.stringMatching(/^registry-x86_64-/)]);
-    const registryDir = join(work, 'output/templates', templates.find((name) => name.startsWith('registry'))!);
-    const manifest = JSON.parse(readFileSync(join(registryDir, 'manifest.json'), 'utf8'));
-    expect(manifest.packages).toEqual(expect.arrayContaining([expect.stringMatching(/^docker-registry 2\.8/), expect.stringMatching(/^nginx-light /)]));
-    expect(manifest.parentKey).toMatch(/^[0-9a-f]{64}$/);
-    expect(existsSync(join(work, 'output/logs'))).toBe(true);
-  });
+  step(
+    'builds base → registry: ISO install, real apt, checks, seal; both templates stored with manifests',
+    async () => {
+      const result = await tnbuild(['recipe', 'registry']);
+      expect(result.exitCode, result.out).toBe(0);
+      expect(result.out).toMatch(/registry: \[changed\] packages: docker-registry nginx-light wget/);
+      expect(result.out).toMatch(/registry: checks done/);
+      expect(result.out).toMatch(/built guest, registry/);
+      const templates = readdirSync(join(work, 'output/templates')).filter((name) => !name.startsWith('.'));
+      expect(templates.sort()).toEqual([
+        expect.stringMatching(/^guest-x86_64-/),
+        expect.stringMatching(/^registry-x86_64-/),
+      ]);
+      const registryDir = join(
+        work,
+        'output/templates',
+        templates.find((name) => name.startsWith('registry'))!,
+      );
+      const manifest = JSON.parse(readFileSync(join(registryDir, 'manifest.json'), 'utf8'));
+      expect(manifest.packages).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(/^docker-registry 2\.8/),
+          expect.stringMatching(/^nginx-light /),
+        ]),
+      );
+      expect(manifest.parentKey).toMatch(/^[0-9a-f]{64}$/);
+      expect(existsSync(join(work, 'output/logs'))).toBe(true);
+    },
+  );
 
   step('a second build is a cache hit: no QEMU, no qemu-img started', async () => {
     const result = await tnbuild(['recipe', 'registry'], { PATH: pathWithQemuSpies() });
@@ -111,83 +146,141 @@ describe('tnbuild on the offline Debian guest (TCG, real apt)', () => {
     expect(existsSync(qemuCalls) ? readFileSync(qemuCalls, 'utf8') : '').toBe('');
   });
 
-  step('check mode boots the stored registry template and finds it converged: every step ok, changed=0', async () => {
-    const result = await tnbuild(['recipe', 'registry', '--check', '--diff']);
-    expect(result.exitCode, result.out).toBe(0);
-    expect(result.out).toMatch(/check registry against its current template registry-x86_64-/);
-    expect(result.out).toMatch(/ok=\d+ changed=0 failed=0/);
-    expect(result.out).toMatch(/registry: \[ok\] packages: docker-registry nginx-light wget/);
-  });
+  step(
+    'check mode boots the stored registry template and finds it converged: every step ok, changed=0',
+    async () => {
+      const result = await tnbuild(['recipe', 'registry', '--check', '--diff']);
+      expect(result.exitCode, result.out).toBe(0);
+      expect(result.out).toMatch(/check registry against its current template registry-x86_64-/);
+      expect(result.out).toMatch(/ok=\d+ changed=0 failed=0/);
+      expect(result.out).toMatch(/registry: \[ok\] packages: docker-registry nginx-light wget/);
+    },
+  );
 
-  step('releases the registry template: sha256sum -c and ssh-keygen -Y verify accept it; another machine pulls it', async () => {
-    const key = join(work, 'release-key');
-    await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'releases@trustnet', '-f', key]);
-    const released = await tnbuild(['release', 'registry', '--key', key, '--version', '1.0.0']);
-    expect(released.exitCode, released.out).toBe(0);
-    const folder = join(work, 'output/releases/registry-1.0.0-x86_64');
-    const sums = await execa('sha256sum', ['-c', 'SHA256SUMS'], { cwd: folder });
-    expect(sums.stdout).toMatch(/registry-1\.0\.0-x86_64\.qcow2\.zst: OK/);
-    const publicKey = readFileSync(`${key}.pub`, 'utf8').trim().split(' ').slice(0, 2).join(' ');
-    writeFileSync(join(work, 'allowed_signers'), `releases@trustnet namespaces="tnbuild-release" ${publicKey}\n`);
-    const verified = await execa('ssh-keygen', ['-Y', 'verify', '-f', join(work, 'allowed_signers'), '-I', 'releases@trustnet', '-n', 'tnbuild-release', '-s', 'SHA256SUMS.sig'], {
-      cwd: folder,
-      input: readFileSync(join(folder, 'SHA256SUMS')),
-    });
-    expect(verified.stdout).toContain('Good "tnbuild-release" signature for releases@trustnet');
+  step(
+    'releases the registry template: sha256sum -c and ssh-keygen -Y verify accept it; another machine pulls it',
+    async () => {
+      const key = join(work, 'release-key');
+      await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'releases@trustnet', '-f', key]);
+      const released = await tnbuild(['release', 'registry', '--key', key, '--version', '1.0.0']);
+      expect(released.exitCode, released.out).toBe(0);
+      const folder = join(work, 'output/releases/registry-1.0.0-x86_64');
+      const sums = await execa('sha256sum', ['-c', 'SHA256SUMS'], { cwd: folder });
+      expect(sums.stdout).toMatch(/registry-1\.0\.0-x86_64\.qcow2\.zst: OK/);
+      const publicKey = readFileSync(`${key}.pub`, 'utf8').trim().split(' ').slice(0, 2).join(' ');
+      writeFileSync(
+        join(work, 'allowed_signers'),
+        `releases@trustnet namespaces="tnbuild-release" ${publicKey}\n`,
+      );
+      const verified = await execa(
+        'ssh-keygen',
+        [
+          '-Y',
+          'verify',
+          '-f',
+          join(work, 'allowed_signers'),
+          '-I',
+          'releases@trustnet',
+          '-n',
+          'tnbuild-release',
+          '-s',
+          'SHA256SUMS.sig',
+        ],
+        {
+          cwd: folder,
+          input: readFileSync(join(folder, 'SHA256SUMS')),
+        },
+      );
+      expect(verified.stdout).toContain('Good "tnbuild-release" signature for releases@trustnet');
 
-    const pulled = await tnbuildElsewhere(['pull', folder, '--trusted-keys', join(work, 'allowed_signers')]);
-    expect(pulled.exitCode, pulled.out).toBe(0);
-    expect(pulled.out).toMatch(/imported as template registry-x86_64-/);
-  });
+      const pulled = await tnbuildElsewhere([
+        'pull',
+        folder,
+        '--trusted-keys',
+        join(work, 'allowed_signers'),
+      ]);
+      expect(pulled.exitCode, pulled.out).toBe(0);
+      expect(pulled.out).toMatch(/imported as template registry-x86_64-/);
+    },
+  );
 
-  step('clones the pulled registry into ~/vms, boots it with its own identity, and serves /health and a real image push/pull', async () => {
-    const created = await tnbuildElsewhere(['vm', 'create', 'registry']);
-    expect(created.exitCode, created.out).toBe(0);
-    expect(created.out).toMatch(/created trustnet-registry \(linked clone of registry-x86_64-/);
-    const started = await tnbuildElsewhere(['vm', 'start', 'trustnet-registry']);
-    expect(started.exitCode, started.out).toBe(0);
+  step(
+    'clones the pulled registry into ~/vms, boots it with its own identity, and serves /health and a real image push/pull',
+    async () => {
+      const created = await tnbuildElsewhere(['vm', 'create', 'registry']);
+      expect(created.exitCode, created.out).toBe(0);
+      expect(created.out).toMatch(/created trustnet-registry \(linked clone of registry-x86_64-/);
+      const started = await tnbuildElsewhere(['vm', 'start', 'trustnet-registry']);
+      expect(started.exitCode, started.out).toBe(0);
 
-    // ssh exits 255 while the guest boots; any other code is the command's own.
-    let ssh = { exitCode: 255, out: '' };
-    for (let attempt = 0; attempt < 120 && ssh.exitCode === 255; attempt++) {
-      ssh = await sshGuest('hostname; id -un; ip -6 addr show dev eth1; cat /proc/sys/net/core/somaxconn');
-      if (ssh.exitCode === 255) await new Promise((resolve) => setTimeout(resolve, 3000));
-    }
-    expect(ssh.exitCode, ssh.out).toBe(0);
-    expect(ssh.out).toContain('trustnet-registry');
-    expect(ssh.out).toContain('keeper');
-    expect(ssh.out).toContain('fd10:1234::2/64');
-    expect(ssh.out).toMatch(/^1024$/m);
+      // ssh exits 255 while the guest boots; any other code is the command's own.
+      let ssh = { exitCode: 255, out: '' };
+      for (let attempt = 0; attempt < 120 && ssh.exitCode === 255; attempt++) {
+        ssh = await sshGuest('hostname; id -un; ip -6 addr show dev eth1; cat /proc/sys/net/core/somaxconn');
+        if (ssh.exitCode === 255) await new Promise((resolve) => setTimeout(resolve, 3000));
+      }
+      expect(ssh.exitCode, ssh.out).toBe(0);
+      expect(ssh.out).toContain('trustnet-registry');
+      expect(ssh.out).toContain('keeper');
+      expect(ssh.out).toContain('fd10:1234::2/64');
+      expect(ssh.out).toMatch(/^1024$/m);
 
-    let health = 0;
-    for (let attempt = 0; attempt < 60 && health !== 200; attempt++) {
-      health = await fetch('http://127.0.0.1:18000/health').then((response) => response.status, () => 0);
-      if (health !== 200) await new Promise((resolve) => setTimeout(resolve, 2000));
-    }
-    expect(health).toBe(200);
+      let health = 0;
+      for (let attempt = 0; attempt < 60 && health !== 200; attempt++) {
+        health = await fetch('http://127.0.0.1:18000/health').then(
+          (response) => response.status,
+          () => 0,
+        );
+        if (health !== 200) await new Promise((resolve) => setTimeout(resolve, 2000));
+      }
+      expect(health).toBe(200);
 
-    const image = await buildOciImage(join(work, 'oci'));
-    const skopeo = (args: string[]) => execa('skopeo', args, { env: { ...process.env, HOME: elsewhereEnv.HOME } });
-    await skopeo(['copy', '--dest-tls-verify=false', `oci:${image.dir}:v1`, 'docker://127.0.0.1:18000/trustnet/hello:v1']);
-    const inspected = JSON.parse((await skopeo(['inspect', '--raw', '--tls-verify=false', 'docker://127.0.0.1:18000/trustnet/hello:v1'])).stdout);
-    expect(inspected.layers[0].digest).toBe(image.layerDigest);
-    await skopeo(['copy', '--src-tls-verify=false', 'docker://127.0.0.1:18000/trustnet/hello:v1', `oci:${join(work, 'pulled')}:v1`]);
-    const pulledIndex = JSON.parse(readFileSync(join(work, 'pulled/index.json'), 'utf8'));
-    expect(pulledIndex.manifests[0].digest).toBe(image.manifestDigest);
-  });
+      const image = await buildOciImage(join(work, 'oci'));
+      const skopeo = (args: string[]) =>
+        execa('skopeo', args, { env: { ...process.env, HOME: elsewhereEnv.HOME } });
+      await skopeo([
+        'copy',
+        '--dest-tls-verify=false',
+        `oci:${image.dir}:v1`,
+        'docker://127.0.0.1:18000/trustnet/hello:v1',
+      ]);
+      const inspected = JSON.parse(
+        (
+          await skopeo([
+            'inspect',
+            '--raw',
+            '--tls-verify=false',
+            'docker://127.0.0.1:18000/trustnet/hello:v1',
+          ])
+        ).stdout,
+      );
+      expect(inspected.layers[0].digest).toBe(image.layerDigest);
+      await skopeo([
+        'copy',
+        '--src-tls-verify=false',
+        'docker://127.0.0.1:18000/trustnet/hello:v1',
+        `oci:${join(work, 'pulled')}:v1`,
+      ]);
+      const pulledIndex = JSON.parse(readFileSync(join(work, 'pulled/index.json'), 'utf8'));
+      expect(pulledIndex.manifests[0].digest).toBe(image.manifestDigest);
+    },
+  );
 
-  step('refuses to remove a template a clone uses; stop is graceful; destroying the clone keeps the template', async () => {
-    const list = await tnbuildElsewhere(['templates', 'list']);
-    const registryTemplate = /^(registry-x86_64-[0-9a-f]{12})/m.exec(list.out)?.[1];
-    expect(registryTemplate, list.out).toBeDefined();
-    const refused = await tnbuildElsewhere(['templates', 'rm', registryTemplate!]);
-    expect(refused.exitCode).toBe(2);
-    expect(refused.out).toMatch(/TNB501/);
-    const stopped = await tnbuildElsewhere(['vm', 'stop', 'trustnet-registry']);
-    expect(stopped.exitCode, stopped.out).toBe(0);
-    expect(stopped.out).toMatch(/stopped trustnet-registry \(acpi/);
-    const destroyed = await tnbuildElsewhere(['vm', 'destroy', 'trustnet-registry']);
-    expect(destroyed.exitCode, destroyed.out).toBe(0);
-    expect((await tnbuildElsewhere(['templates', 'list'])).out).toContain(registryTemplate!);
-  });
+  step(
+    'refuses to remove a template a clone uses; stop is graceful; destroying the clone keeps the template',
+    async () => {
+      const list = await tnbuildElsewhere(['templates', 'list']);
+      const registryTemplate = /^(registry-x86_64-[0-9a-f]{12})/m.exec(list.out)?.[1];
+      expect(registryTemplate, list.out).toBeDefined();
+      const refused = await tnbuildElsewhere(['templates', 'rm', registryTemplate!]);
+      expect(refused.exitCode).toBe(2);
+      expect(refused.out).toMatch(/TNB501/);
+      const stopped = await tnbuildElsewhere(['vm', 'stop', 'trustnet-registry']);
+      expect(stopped.exitCode, stopped.out).toBe(0);
+      expect(stopped.out).toMatch(/stopped trustnet-registry \(acpi/);
+      const destroyed = await tnbuildElsewhere(['vm', 'destroy', 'trustnet-registry']);
+      expect(destroyed.exitCode, destroyed.out).toBe(0);
+      expect((await tnbuildElsewhere(['templates', 'list'])).out).toContain(registryTemplate!);
+    },
+  );
 });

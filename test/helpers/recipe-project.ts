@@ -11,7 +11,10 @@ export function createRecipeProject(files: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), 'tnbuild-test-'));
   mkdirSync(join(dir, 'node_modules'));
   symlinkSync(REPO, join(dir, 'node_modules', 'tnbuild'));
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'my-images', private: true, type: 'module' }));
+  writeFileSync(
+    join(dir, 'package.json'),
+    JSON.stringify({ name: 'my-images', private: true, type: 'module' }),
+  );
   for (const [path, content] of Object.entries(files)) {
     mkdirSync(dirname(join(dir, path)), { recursive: true });
     writeFileSync(join(dir, path), content);
@@ -35,7 +38,7 @@ export function wroteNothing(dir: string): boolean {
 }
 
 /** A minimal valid ISO-based recipe body, for tests to vary. */
-export const SHA = 'sha256:' + 'a'.repeat(64);
+export const SHA = `sha256:${'a'.repeat(64)}`;
 export function isoRecipe(extra = ''): string {
   return `import { defineRecipe } from 'tnbuild';
 export default defineRecipe({

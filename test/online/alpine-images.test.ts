@@ -21,7 +21,13 @@ async function tnbuild(args: string[]) {
   // Flags go before a `--` (what follows it is the command `vm ssh` runs in the guest).
   const split = args.indexOf('--');
   const argv = split < 0 ? [...args, ...common] : [...args.slice(0, split), ...common, ...args.slice(split)];
-  const result = await execa(join(REPO, 'bin/tnbuild.js'), argv, { cwd: REPO, env, reject: false, all: true, stdin: 'ignore' });
+  const result = await execa(join(REPO, 'bin/tnbuild.js'), argv, {
+    cwd: REPO,
+    env,
+    reject: false,
+    all: true,
+    stdin: 'ignore',
+  });
   return { exitCode: result.exitCode ?? -1, out: String(result.all ?? '') };
 }
 

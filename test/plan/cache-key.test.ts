@@ -91,4 +91,3 @@ describe('cache key', () => {
     expect(imageCodeVersion()).toBe(version);
   });
 });
-

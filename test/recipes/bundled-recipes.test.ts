@@ -6,7 +6,10 @@ import { REPO } from '../helpers/recipe-project.ts';
 
 // The files that reach the guest, exactly: a reviewer reads the snapshots.
 function rendered(recipe: ResolvedRecipe, path: string): string {
-  const step = recipe.steps.find((item): item is Extract<ResolvedStep, { type: 'template' }> => item.type === 'template' && item.path === path);
+  const step = recipe.steps.find(
+    (item): item is Extract<ResolvedStep, { type: 'template' }> =>
+      item.type === 'template' && item.path === path,
+  );
   if (!step) throw new Error(`no template step for ${path}`);
   return step.content;
 }
@@ -28,8 +31,15 @@ describe('the bundled recipes', async () => {
     expect(registry.network?.address).toBe('fd10:1234::2');
     expect(node.vm.user).toBe('warden');
     expect(registry.vm.user).toBe('keeper');
-    expect(node.ports.map((port) => [port.guest, port.host])).toEqual([[22, 2222], [26657, 26657], [26656, 26656]]);
-    expect(registry.ports.map((port) => [port.guest, port.host])).toEqual([[22, 2223], [8000, 8000]]);
+    expect(node.ports.map((port) => [port.guest, port.host])).toEqual([
+      [22, 2222],
+      [26657, 26657],
+      [26656, 26656],
+    ]);
+    expect(registry.ports.map((port) => [port.guest, port.host])).toEqual([
+      [22, 2223],
+      [8000, 8000],
+    ]);
   });
 
   it('render CometBFT’s config.toml with RPC open, sub-second blocks and a persistent app', () => {

@@ -2,10 +2,10 @@ import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, wr
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadRecipe } from '../../dsl/load-recipes.ts';
-import { imageCodeVersion } from '../../plan/image-code-version.ts';
-import { planBuild } from '../../plan/plan-build.ts';
 import type { ResolvedRecipe } from '../../dsl/resolved-recipe.ts';
+import { imageCodeVersion } from '../../plan/image-code-version.ts';
 import type { PlannedLayer } from '../../plan/plan-build.ts';
+import { planBuild } from '../../plan/plan-build.ts';
 import { openTemplateStore, type TemplateStore } from '../../templates/index.ts';
 import { createRecipeProject, REPO, runTnbuild } from '../helpers/recipe-project.ts';
 import { commitBlankTemplate } from '../templates/helpers.ts';
@@ -38,10 +38,19 @@ async function projectWithStored(recipes: string[]) {
   const spies = join(dir, 'spies');
   mkdirSync(spies);
   for (const tool of ['qemu-system-x86_64', 'qemu-system-aarch64']) {
-    writeFileSync(join(spies, tool), `#!/bin/sh\necho "${tool} $*" >> '${join(dir, 'qemu-calls.log')}'\nexit 1\n`);
+    writeFileSync(
+      join(spies, tool),
+      `#!/bin/sh\necho "${tool} $*" >> '${join(dir, 'qemu-calls.log')}'\nexit 1\n`,
+    );
     chmodSync(join(spies, tool), 0o755);
   }
-  return { dir, plan, env: { PATH: `${spies}:${process.env.PATH}` }, qemuCalls: () => (existsSync(join(dir, 'qemu-calls.log')) ? readFileSync(join(dir, 'qemu-calls.log'), 'utf8') : '') };
+  return {
+    dir,
+    plan,
+    env: { PATH: `${spies}:${process.env.PATH}` },
+    qemuCalls: () =>
+      existsSync(join(dir, 'qemu-calls.log')) ? readFileSync(join(dir, 'qemu-calls.log'), 'utf8') : '',
+  };
 }
 
 describe('tnbuild recipe with stored templates', () => {
@@ -65,7 +74,11 @@ describe('tnbuild recipe with stored templates', () => {
 
   it('offline with only base stored: fails before any VM with the one input node still needs (base’s ISO is not needed)', async () => {
     const project = await projectWithStored(['base']);
-    const result = await runTnbuild(project.dir, ['recipe', 'node', '--arch', 'x86_64', '--offline'], project.env);
+    const result = await runTnbuild(
+      project.dir,
+      ['recipe', 'node', '--arch', 'x86_64', '--offline'],
+      project.env,
+    );
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toMatch(/TNB202: Offline, and 1 input\(s\) are not in the cache/);
     expect(result.stderr).toContain('cometbft_0.38.17_linux_amd64.tar.gz');
@@ -79,21 +92,47 @@ describe('tnbuild recipe with stored templates', () => {
     const project = await projectWithStored(['base', 'node']);
     const registry = await loadRecipe(join(project.dir, 'recipes'), 'registry');
     const registryLayer = planBuild(registry, 'x86_64', imageCodeVersion()).layers[1]!;
-    const store = openTemplateStore({ root: join(project.dir, 'output/templates'), vmsRoot: join(project.dir, 'home/vms') });
+    const store = openTemplateStore({
+      root: join(project.dir, 'output/templates'),
+      vmsRoot: join(project.dir, 'home/vms'),
+    });
     await storeBlank(store, registry, registryLayer);
     for (const name of ['node', 'registry']) {
-      const result = await runTnbuild(project.dir, ['vm', 'create', name, '--arch', 'x86_64', '--accel', 'tcg']);
+      const result = await runTnbuild(project.dir, [
+        'vm',
+        'create',
+        name,
+        '--arch',
+        'x86_64',
+        '--accel',
+        'tcg',
+      ]);
       expect(result.exitCode, result.stderr).toBe(0);
       const ms = Number(/in (\d+) ms/.exec(result.stdout)?.[1]);
       expect(result.stdout, result.stderr).toMatch(/created trustnet-/);
       expect(ms).toBeGreaterThan(0);
       console.log(`vm create ${name}: ${ms} ms`);
       const vm = join(project.dir, 'home/vms', `trustnet-${name}`);
-      for (const file of ['disk.qcow2', 'seed.iso', `start-trustnet-${name}.sh`, `stop-trustnet-${name}.sh`, 'vm.json', 'known_hosts']) {
+      for (const file of [
+        'disk.qcow2',
+        'seed.iso',
+        `start-trustnet-${name}.sh`,
+        `stop-trustnet-${name}.sh`,
+        'vm.json',
+        'known_hosts',
+      ]) {
         expect(existsSync(join(vm, file)), file).toBe(true);
       }
     }
-    const again = await runTnbuild(project.dir, ['vm', 'create', 'node', '--arch', 'x86_64', '--accel', 'tcg']);
+    const again = await runTnbuild(project.dir, [
+      'vm',
+      'create',
+      'node',
+      '--arch',
+      'x86_64',
+      '--accel',
+      'tcg',
+    ]);
     expect(again.exitCode).toBe(2);
     expect(again.stderr).toMatch(/TNB502/);
     const list = await runTnbuild(project.dir, ['vm', 'list']);

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 /** The offline Debian guest that test/fixtures/guest/build-guest.sh made; the e2e suite passes its folder. */
 export function guestFixture() {
   const dir = process.env.TNBUILD_E2E_GUEST;
-  if (!dir) throw new Error('TNBUILD_E2E_GUEST is not set: these recipes are for the e2e suite (npm run test:e2e)');
+  if (!dir)
+    throw new Error('TNBUILD_E2E_GUEST is not set: these recipes are for the e2e suite (npm run test:e2e)');
   const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as {
     iso: { file: string; sha256: string };
     rootfs: { file: string };

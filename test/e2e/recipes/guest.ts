@@ -17,10 +17,16 @@ export default defineRecipe({
   ports: [{ name: 'ssh', guest: 22, host: 2321 }],
   sysctl: { 'net.ipv6.conf.all.disable_ipv6': 0 },
   steps: [
-    file('/etc/ssh/sshd_config.d/10-tnbuild.conf', { source: 'files/sshd-key-only.conf', mode: '0600', notify: ['ssh'] }),
+    file('/etc/ssh/sshd_config.d/10-tnbuild.conf', {
+      source: 'files/sshd-key-only.conf',
+      mode: '0600',
+      notify: ['ssh'],
+    }),
     // A stand-in for acpid (Alpine's base enables it): `tnbuild vm stop` presses the ACPI power button.
     file('/usr/local/sbin/power-button', { source: 'files/power-button.sh', mode: '0755' }),
-    service('power-button', { define: { description: 'Power off on the ACPI power button', command: '/usr/local/sbin/power-button' } }),
+    service('power-button', {
+      define: { description: 'Power off on the ACPI power button', command: '/usr/local/sbin/power-button' },
+    }),
   ],
   checks: [{ type: 'port', name: 'sshd listens', port: 22 }],
   seal: { zeroFreeSpace: false },

@@ -6,7 +6,12 @@ export default defineRecipe({
   description: 'Container registry on :8000 with /health, user keeper, fd10:1234::2 (Debian e2e)',
   source: { type: 'parent', recipe: 'guest' },
   machine: { cpus: 2, memory: '1536M', disk: '3G' },
-  vars: { registryPort: 8000, backendAddr: '127.0.0.1:5000', debugAddr: '127.0.0.1:5001', storage: '/var/lib/docker-registry' },
+  vars: {
+    registryPort: 8000,
+    backendAddr: '127.0.0.1:5000',
+    debugAddr: '127.0.0.1:5001',
+    storage: '/var/lib/docker-registry',
+  },
   // wget: the smoke checks fetch /health from inside the guest (Alpine's busybox has it built in).
   packages: ['docker-registry', 'nginx-light', 'wget'],
   users: [{ user: 'keeper', shell: '/bin/sh' }],
@@ -23,7 +28,9 @@ export default defineRecipe({
       mode: '0640',
       notify: ['docker-registry'],
     }),
-    template('/etc/nginx/conf.d/registry.conf', '../../../recipes/files/registry-nginx.conf.hbs', { notify: ['nginx'] }),
+    template('/etc/nginx/conf.d/registry.conf', '../../../recipes/files/registry-nginx.conf.hbs', {
+      notify: ['nginx'],
+    }),
     { type: 'file', path: '/etc/nginx/sites-enabled/default', state: 'absent', notify: ['nginx'] },
     service('docker-registry'),
     service('nginx'),
