@@ -5,7 +5,6 @@ import type { OsFamily } from './seal-script.ts';
 const LIST_COMMAND: Record<OsFamily, string> = {
   // `apk info -v` prints name-version, one a line.
   alpine: 'apk info -v 2>/dev/null',
-  // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own format syntax, not a JS placeholder.
   debian: "dpkg-query -W -f='${binary:Package} ${Version}\\n'",
 };
 
