@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { cac } from 'cac';
+import { type Command, cac } from 'cac';
 import { archSchema } from '../dsl/schema.ts';
 import { TnbuildError } from '../errors/index.ts';
 import { type GlobalOptions, hostArch } from './global-options.ts';
@@ -52,6 +52,17 @@ function interruptSignal(): AbortSignal {
   return controller.signal;
 }
 
+/** --cache, --mirror and --offline, for every command that downloads. */
+function withDownloadOptions(command: Command): Command {
+  return command
+    .option('--cache <dir>', 'Download cache (default: $TNBUILD_CACHE or ~/.vms/cache)')
+    .option(
+      '--mirror <dir|url>',
+      'Look for inputs in a local folder or mirror first (default: $TNBUILD_MIRROR)',
+    )
+    .option('--offline', 'Never contact upstream; fail with the list of what is missing');
+}
+
 function print(lines: string | readonly string[]): void {
   console.log(typeof lines === 'string' ? lines : lines.join('\n'));
 }
@@ -89,8 +100,9 @@ export function createCli() {
       if (!report.ok) process.exitCode = 1;
     });
 
-  cli
-    .command('recipe <name>', 'Build a recipe into a template (a cache hit when nothing changed)')
+  withDownloadOptions(
+    cli.command('recipe <name>', 'Build a recipe into a template (a cache hit when nothing changed)'),
+  )
     .option('--force', 'Rebuild the recipe even when its template is stored')
     .option('--check', 'Report what would change (boots a throwaway clone; changes and stores nothing)')
     .option('--diff', 'With --check: show file differences')
@@ -100,12 +112,6 @@ export function createCli() {
     .option('--on-error <what>', 'remove | keep the build disk after a failure, for debugging', {
       default: 'remove',
     })
-    .option('--cache <dir>', 'Download cache (default: $TNBUILD_CACHE or ~/.vms/cache)')
-    .option(
-      '--mirror <dir|url>',
-      'Look for inputs in a local folder or mirror first (default: $TNBUILD_MIRROR)',
-    )
-    .option('--offline', 'Never contact upstream; fail with the list of what is missing')
     .action(async (name: string, flags: Flags) => {
       const { recipe } = await import('./recipe.ts');
       print(
@@ -122,11 +128,12 @@ export function createCli() {
       );
     });
 
-  cli
-    .command(
+  withDownloadOptions(
+    cli.command(
       'install',
       'Build or reuse the node and registry templates, clone both into ~/vms and start them',
-    )
+    ),
+  )
     .option('--replace', 'Recreate VMs that exist already')
     .option(
       '--key <file>',
@@ -204,15 +211,16 @@ export function createCli() {
       );
     });
 
-  cli
-    .command('pull <source>', 'Verify a release (URL or folder) against trusted keys and import its template')
+  withDownloadOptions(
+    cli.command(
+      'pull <source>',
+      'Verify a release (URL or folder) against trusted keys and import its template',
+    ),
+  )
     .option(
       '--trusted-keys <file>',
       'allowed_signers or .pub file (default: $TNBUILD_TRUSTED_KEYS, else ~/.config/tnbuild/allowed_signers)',
     )
-    .option('--cache <dir>', 'Download cache (default: $TNBUILD_CACHE or ~/.vms/cache)')
-    .option('--mirror <dir|url>', 'Look for the files in a local folder or mirror first')
-    .option('--offline', 'Never contact upstream')
     .action(async (source: string, flags: Flags) => {
       const { pull } = await import('./pull.ts');
       print(
@@ -224,18 +232,15 @@ export function createCli() {
       );
     });
 
-  cli
-    .command('fetch <name>', 'Download and verify everything a recipe needs into the cache, without building')
-    .option('--cache <dir>', 'Download cache (default: $TNBUILD_CACHE or ~/.vms/cache)')
-    .option(
-      '--mirror <dir|url>',
-      'Look for inputs in a local folder or mirror first (default: $TNBUILD_MIRROR)',
-    )
-    .option('--offline', 'Never contact upstream; fail with the list of what is missing')
-    .action(async (name: string, flags: Flags) => {
-      const { fetch } = await import('./fetch.ts');
-      print(await fetch(name, { ...globalOptions(flags), ...downloadFlags(flags) }));
-    });
+  withDownloadOptions(
+    cli.command(
+      'fetch <name>',
+      'Download and verify everything a recipe needs into the cache, without building',
+    ),
+  ).action(async (name: string, flags: Flags) => {
+    const { fetch } = await import('./fetch.ts');
+    print(await fetch(name, { ...globalOptions(flags), ...downloadFlags(flags) }));
+  });
 
   cli
     .command('cache <action>', 'Inspect the download cache: list | verify | prune')
