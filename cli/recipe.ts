@@ -3,8 +3,6 @@ import { loadRecipe } from '../dsl/load-recipes.ts';
 import { TnbuildError } from '../errors/index.ts';
 import { imageCodeVersion } from '../plan/image-code-version.ts';
 import { planBuild } from '../plan/plan-build.ts';
-import { formatRecap } from '../provisioners/index.ts';
-import { checkBuild } from '../runner/check-build.ts';
 import { runBuild } from '../runner/run-build.ts';
 import { type DownloadFlags, fetchOptionsFor } from './fetch-options.ts';
 import type { GlobalOptions } from './global-options.ts';
@@ -46,6 +44,8 @@ export async function recipe(name: string, options: RecipeCommandOptions): Promi
   } as const;
 
   if (options.check) {
+    const { checkBuild } = await import('../runner/check-build.ts');
+    const { formatRecap } = await import('../provisioners/recap.ts');
     const result = await showBuild(plan, (emit) =>
       checkBuild(plan, { ...runOptions, diff: options.diff ?? false, onEvent: emit }),
     );

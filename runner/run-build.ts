@@ -9,19 +9,13 @@ import {
 import type { AccelChoice } from '../builders/index.ts';
 import type { ResolvedRecipe } from '../dsl/resolved-recipe.ts';
 import { type CommandRunner, type Logger, silentLogger } from '../host/command-runner.ts';
-import { execaCommandRunner } from '../host/execa-command-runner.ts';
 import type { BuildPlan, PlannedDownload, PlannedLayer } from '../plan/plan-build.ts';
-import {
-  ensureTemplate,
-  findTemplate,
-  openTemplateStore,
-  type Template,
-  type TemplateStore,
-} from '../templates/index.ts';
+// The store's own modules, not templates/index.ts: a cache hit should not load the QEMU and SSH code.
+import { ensureTemplate } from '../templates/ensure-template.ts';
+import { findTemplate } from '../templates/find-template.ts';
+import { openTemplateStore, type Template, type TemplateStore } from '../templates/template-store.ts';
 import { toArtifactRequest } from './artifact-request.ts';
-import { buildChildLayer } from './build-child-layer.ts';
 import type { BuildListener } from './build-event.ts';
-import { buildIsoLayer } from './build-iso-layer.ts';
 import type { LayerContext } from './layer-context.ts';
 
 export interface RunBuildOptions {
@@ -64,14 +58,16 @@ export async function runBuild(plan: BuildPlan, options: RunBuildOptions): Promi
 
   for (const [index, layer] of plan.layers.entries()) {
     emit({ type: 'layer-start', recipe: layer.recipe, key: layer.key, index, total: plan.layers.length });
-    const context = await createLayerContext(layer, recipes, store, options);
     const started = Date.now();
     const isLast = index === plan.layers.length - 1;
     let scratch: string | undefined;
     const build = async () => {
-      const input = await (layer.source.type === 'iso'
-        ? buildIsoLayer(context, started)
-        : buildChildLayer(context, started));
+      const context = await createLayerContext(layer, recipes, store, options);
+      // Loaded only when a layer is really built (QEMU, SSH, provisioners).
+      const input =
+        layer.source.type === 'iso'
+          ? await (await import('./build-iso-layer.ts')).buildIsoLayer(context, started)
+          : await (await import('./build-child-layer.ts')).buildChildLayer(context, started);
       scratch = dirname(input.disk);
       return input;
     };
@@ -154,7 +150,7 @@ export async function createLayerContext(
     accel: options.accel ?? 'auto',
     onError: options.onError ?? 'remove',
     fetchOptions: options.fetchOptions ?? {},
-    runner: options.runner ?? execaCommandRunner,
+    runner: options.runner ?? (await import('../host/execa-command-runner.ts')).execaCommandRunner,
     logger: options.logger ?? silentLogger,
     emit: options.onEvent ?? (() => {}),
     ...(options.signal && { signal: options.signal }),

@@ -1,4 +1,4 @@
-import { Listr, type ListrTaskWrapper } from 'listr2';
+import type { ListrTaskWrapper } from 'listr2';
 import type { BuildPlan } from '../../plan/plan-build.ts';
 import type { BuildEvent, BuildListener } from '../../runner/build-event.ts';
 import { isInteractive } from '../output.ts';
@@ -26,6 +26,7 @@ export async function showBuild<T>(
 type Task = ListrTaskWrapper<unknown, never, never>;
 
 async function showWithListr<T>(plan: BuildPlan, run: (emit: BuildListener) => Promise<T>): Promise<T> {
+  const { Listr } = await import('listr2');
   const settle = plan.layers.map(() => createDeferred());
   const tasks: (Task | undefined)[] = [];
   const indexOf = (recipe: string) => plan.layers.findIndex((layer) => layer.recipe === recipe);
