@@ -8,7 +8,8 @@ import { notifiesOf } from './modules/run-module.ts';
 import type { OsFamily } from './os-family/os-family.ts';
 import { resolveFamily } from './os-family/resolve-family.ts';
 import { prefetchFileStates } from './prefetch-file-states.ts';
-import type { ProvisionEvent } from './provision-events.ts';
+import type { ProvisionEvent, StepReport } from './provision-events.ts';
+
 import { countRecap, type Recap, type StepStatus } from './recap.ts';
 import { isSecretPath, redactStepArgs, redactText } from './redact-args.ts';
 import { runHandlers } from './run-handlers.ts';
@@ -16,6 +17,8 @@ import { runWithReconnect } from './run-with-reconnect.ts';
 import type { SshSession } from './ssh-session.ts';
 import { toStepError } from './step-error.ts';
 import { openTranscript, type Transcript } from './transcript.ts';
+
+export type { StepReport };
 
 export interface ProvisionOptions {
   /** The guest's one connection (connectSsh). The caller closes it. */
@@ -39,18 +42,6 @@ export interface ProvisionOptions {
   readonly stateDir?: string;
   /** Stat consecutive file/template targets in one round trip. @default true */
   readonly batchProbes?: boolean;
-}
-
-export interface StepReport {
-  readonly index: number;
-  readonly name: string;
-  readonly module: string;
-  readonly field: string;
-  readonly status: StepStatus;
-  readonly reason: string;
-  readonly diff?: string;
-  readonly durationMs: number;
-  readonly error?: TnbuildError;
 }
 
 export interface ProvisionResult {
