@@ -9,8 +9,7 @@ import type { OsFamily } from './os-family/os-family.ts';
 import { resolveFamily } from './os-family/resolve-family.ts';
 import { prefetchFileStates } from './prefetch-file-states.ts';
 import type { ProvisionEvent, StepReport } from './provision-events.ts';
-
-import { countRecap, type Recap, type StepStatus } from './recap.ts';
+import { countRecap, type Recap } from './recap.ts';
 import { isSecretPath, redactStepArgs, redactText } from './redact-args.ts';
 import { runHandlers } from './run-handlers.ts';
 import { runWithReconnect } from './run-with-reconnect.ts';

@@ -1,9 +1,9 @@
-import { fetchArtifact } from '../artifacts/index.ts';
 import { TnbuildError } from '../errors/index.ts';
 import type { BuildPlan } from '../plan/plan-build.ts';
-import { connectSsh, formatRecap, type ProvisionResult, provision } from '../provisioners/index.ts';
+import { formatRecap, type ProvisionResult } from '../provisioners/index.ts';
 import { findTemplate, listTemplates, type Template } from '../templates/index.ts';
 import { withBuildVm } from './build-child-layer.ts';
+import { connectGuest, provisionLayer } from './configure-guest.ts';
 import { createLayerContext, openStore, type RunBuildOptions, recipesByName } from './run-build.ts';
 
 export interface CheckBuildResult {
@@ -26,10 +26,17 @@ export async function checkBuild(
   // Against the template the recipe makes now (a converged image reports nothing to change), else the one it made
   // last, else its parent's.
   const current = await findTemplate(store, layer.key);
-  const previous = (await listTemplates(store))
-    .filter((template) => template.manifest.recipe === layer.recipe && template.manifest.arch === layer.arch)
-    .sort((a, b) => b.manifest.builtAt.localeCompare(a.manifest.builtAt))[0];
-  const parent = layer.source.type === 'parent' ? await findTemplate(store, layer.source.key) : undefined;
+  const previous = current
+    ? undefined
+    : (await listTemplates(store))
+        .filter(
+          (template) => template.manifest.recipe === layer.recipe && template.manifest.arch === layer.arch,
+        )
+        .sort((a, b) => b.manifest.builtAt.localeCompare(a.manifest.builtAt))[0];
+  const parent =
+    current || previous || layer.source.type !== 'parent'
+      ? undefined
+      : await findTemplate(store, layer.source.key);
   const base: Template | undefined = current ?? previous ?? parent;
   if (!base) {
     throw new TnbuildError(
@@ -51,25 +58,9 @@ export async function checkBuild(
         : "its parent's template";
   const context = await createLayerContext(layer, recipesByName(options.recipe), store, options);
   return withBuildVm(context, base, async (vm) => {
-    const session = await connectSsh({
-      host: '127.0.0.1',
-      port: vm.port,
-      username: 'root',
-      privateKey: vm.privateKey,
-      hostKeySha256: vm.hostKeySha256,
-    });
+    const session = await connectGuest(context, vm);
     try {
-      const result = await provision({
-        session,
-        steps: layer.steps.map((step) => step.step),
-        family: layer.os.family,
-        arch: layer.arch,
-        check: true,
-        diff: options.diff ?? false,
-        fetchArtifact: (request) => fetchArtifact(request, context.fetchOptions),
-        onEvent: (event) => context.emit({ type: 'provision', recipe: layer.recipe, event }),
-        recipeFile: options.recipe.file,
-      });
+      const result = await provisionLayer(context, session, { check: true, diff: options.diff ?? false });
       context.emit({
         type: 'log',
         recipe: layer.recipe,

@@ -1,7 +1,14 @@
 import { join } from 'node:path';
 import { fetchArtifact } from '../artifacts/index.ts';
 import { TnbuildError } from '../errors/index.ts';
-import { connectSsh, formatRecap, provision, runChecks, type SshSession } from '../provisioners/index.ts';
+import {
+  connectSsh,
+  formatRecap,
+  type ProvisionResult,
+  provision,
+  runChecks,
+  type SshSession,
+} from '../provisioners/index.ts';
 import {
   firstBootFiles,
   firstBootInstallCommands,
@@ -17,6 +24,40 @@ export interface GuestAccess {
   readonly hostKeySha256: string;
 }
 
+/** The one SSH connection to a build guest, as root with the build key, its host key pinned. */
+export function connectGuest(context: LayerContext, access: GuestAccess): Promise<SshSession> {
+  return connectSsh({
+    host: '127.0.0.1',
+    port: access.port,
+    username: 'root',
+    privateKey: access.privateKey,
+    hostKeySha256: access.hostKeySha256,
+    logger: context.logger,
+  });
+}
+
+/** The layer's steps over `session`, through the artifact cache, with events and a transcript in the log folder. */
+export function provisionLayer(
+  context: LayerContext,
+  session: SshSession,
+  mode: { readonly check?: boolean; readonly diff?: boolean } = {},
+): Promise<ProvisionResult> {
+  const { layer, recipe } = context;
+  return provision({
+    session,
+    steps: layer.steps.map((step) => step.step),
+    family: layer.os.family,
+    arch: layer.arch,
+    check: mode.check ?? false,
+    diff: mode.diff ?? false,
+    fetchArtifact: (request) => fetchArtifact(request, context.fetchOptions),
+    logger: context.logger,
+    onEvent: (event) => context.emit({ type: 'provision', recipe: layer.recipe, event }),
+    transcriptPath: join(context.logDir, `${layer.recipe}-${mode.check ? 'check' : 'provision'}.jsonl`),
+    recipeFile: recipe.file,
+  });
+}
+
 /**
  * The part of a layer that happens over SSH, the same for an ISO install and a child of a template: provision,
  * run the smoke checks, install the first-boot identity service, list the packages, seal (the guest powers off).
@@ -25,31 +66,14 @@ export async function configureGuest(
   context: LayerContext,
   access: GuestAccess,
 ): Promise<{ packages: string[] }> {
-  const { layer, recipe } = context;
-  const session = await connectSsh({
-    host: '127.0.0.1',
-    port: access.port,
-    username: 'root',
-    privateKey: access.privateKey,
-    hostKeySha256: access.hostKeySha256,
-    logger: context.logger,
-  });
+  const { layer } = context;
+  const session = await connectGuest(context, access);
   try {
     await runStage(
       context,
       'provision',
       async () => {
-        const result = await provision({
-          session,
-          steps: layer.steps.map((step) => step.step),
-          family: layer.os.family,
-          arch: layer.arch,
-          fetchArtifact: (request) => fetchArtifact(request, context.fetchOptions),
-          logger: context.logger,
-          onEvent: (event) => context.emit({ type: 'provision', recipe: layer.recipe, event }),
-          transcriptPath: join(context.logDir, `${layer.recipe}-provision.jsonl`),
-          recipeFile: recipe.file,
-        });
+        const result = await provisionLayer(context, session);
         if (result.error) throw result.error;
         return result;
       },
