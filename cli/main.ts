@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { type Command, cac } from 'cac';
-import { archSchema } from '../dsl/schema.ts';
+import { isArch } from '../dsl/arch.ts';
 import { TnbuildError } from '../errors/index.ts';
 import { type GlobalOptions, hostArch } from './global-options.ts';
 import { reportError } from './output.ts';
@@ -15,14 +15,14 @@ const VERSION = (
 type Flags = Record<string, unknown>;
 
 function globalOptions(flags: Flags): GlobalOptions {
-  const arch = archSchema.safeParse(flags.arch ?? hostArch());
-  if (!arch.success) {
+  const arch = flags.arch ?? hostArch();
+  if (!isArch(arch)) {
     throw new TnbuildError('TNB110', `--arch must be aarch64 or x86_64, got "${String(flags.arch)}"`);
   }
   return {
     recipes: String(flags.recipes ?? 'recipes'),
     output: String(flags.output ?? 'output'),
-    arch: arch.data,
+    arch,
     verbose: Boolean(flags.verbose),
   };
 }

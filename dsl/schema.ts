@@ -1,13 +1,13 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { ARCHES } from './arch.ts';
 import { parseDuration, parseSize } from './size.ts';
 
 // What a recipe may say. `RecipeInput` (z.input) is what users write; resolve-recipe.ts turns it into a
 // ResolvedRecipe. Cross-field rules (unique ports, parent cycles, template variables …) live in rules.ts.
 
-export const ARCHES = ['aarch64', 'x86_64'] as const;
+export { ARCHES, type Arch } from './arch.ts';
 export const archSchema = z.enum(ARCHES);
-export type Arch = z.infer<typeof archSchema>;
 
 const NAME = /^[a-z][a-z0-9-]*$/;
 const nameSchema = z
