@@ -1,5 +1,11 @@
 import { TnbuildError } from '../errors/index.ts';
-import { DownloadAttemptError, HttpStatusError, ShortBodyError, StallError } from './download-error.ts';
+import {
+  DownloadAttemptError,
+  HttpStatusError,
+  ShortBodyError,
+  StallError,
+  TooLargeError,
+} from './download-error.ts';
 
 const tlsCodes = new Set([
   'CERT_HAS_EXPIRED',
@@ -31,6 +37,10 @@ export function classifyDownloadError(error: unknown, url: string): DownloadAtte
     return new DownloadAttemptError(new TnbuildError('TNB203', message, { cause: error }), true);
   }
   if (error instanceof HttpStatusError) return classifyStatus(error);
+  if (error instanceof TooLargeError) {
+    const message = `${url} is larger than the ${error.maxBytes} bytes it was declared to have; the download was stopped and deleted.`;
+    return new DownloadAttemptError(new TnbuildError('TNB206', message, { cause: error }), false);
+  }
   if (error instanceof ShortBodyError) {
     return new DownloadAttemptError(
       new TnbuildError('TNB200', `Download of ${url} was cut off: ${error.message}.`, { cause: error }),

@@ -34,6 +34,17 @@ export class StallError extends Error {
   }
 }
 
+/** The server sent (or announced) more bytes than the caller said the file can have. */
+export class TooLargeError extends Error {
+  override readonly name = 'TooLargeError';
+  constructor(
+    readonly url: string,
+    readonly maxBytes: number,
+  ) {
+    super(`${url} is larger than the ${maxBytes} bytes expected`);
+  }
+}
+
 /** The connection ended before Content-Length bytes arrived. */
 export class ShortBodyError extends Error {
   override readonly name = 'ShortBodyError';

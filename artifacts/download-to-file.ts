@@ -1,7 +1,7 @@
 import { open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import type { Logger } from '../host/command-runner.ts';
 import { parseContentRange } from './content-range.ts';
-import { HttpStatusError, ShortBodyError, StallError } from './download-error.ts';
+import { HttpStatusError, ShortBodyError, StallError, TooLargeError } from './download-error.ts';
 import type { HttpResponse, HttpTransport } from './http-transport.ts';
 import type { ProgressMeter } from './progress-meter.ts';
 import { createStallGuard } from './stall-guard.ts';
@@ -11,6 +11,8 @@ export interface DownloadToFileOptions {
   readonly url: string;
   /** `tmp/<algorithm>-<hex>.part`; `<partPath>.json` remembers the URL and its validators for resuming. */
   readonly partPath: string;
+  /** A response announcing or sending more is stopped at once, and its part deleted. */
+  readonly maxBytes?: number | undefined;
   readonly timeoutMs: number;
   readonly signal: AbortSignal | undefined;
   readonly meter: ProgressMeter;
@@ -85,11 +87,17 @@ async function attempt(options: DownloadToFileOptions, allowResume: boolean): Pr
       response.discard();
       throw new HttpStatusError(response.status, url);
     }
+    if (options.maxBytes !== undefined && total !== undefined && total > options.maxBytes) {
+      throw new TooLargeError(url, options.maxBytes);
+    }
     received = start;
     const handle = await open(partPath, start > 0 ? 'a' : 'w');
     try {
       for await (const chunk of response.body) {
         guard.reset();
+        if (options.maxBytes !== undefined && received + chunk.byteLength > options.maxBytes) {
+          throw new TooLargeError(url, options.maxBytes);
+        }
         await handle.write(chunk);
         received += chunk.byteLength;
         options.stats.transferred += chunk.byteLength;
@@ -105,6 +113,7 @@ async function attempt(options: DownloadToFileOptions, allowResume: boolean): Pr
     return 'done';
   } catch (error) {
     response?.discard();
+    if (error instanceof TooLargeError) await rm(partPath, { force: true });
     if (guard.stalled) throw new StallError(url, options.timeoutMs, received);
     throw error;
   } finally {

@@ -28,6 +28,7 @@ export async function downloadVerified(
           transport: options.transport,
           url: sourceUrl,
           partPath: layout.partPath(checksum),
+          maxBytes: request.maxBytes,
           timeoutMs: options.timeoutMs,
           signal: options.signal,
           meter: createProgressMeter({ url: sourceUrl, fileName: request.fileName }, options.onProgress),

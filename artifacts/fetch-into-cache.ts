@@ -26,6 +26,13 @@ export async function fetchIntoCache(
   const mirrorFile = await findInMirrorDir(locations);
   if (mirrorFile) {
     try {
+      const { size } = await stat(mirrorFile);
+      if (request.maxBytes !== undefined && size > request.maxBytes) {
+        throw new TnbuildError(
+          'TNB206',
+          `${mirrorFile} is larger than the ${request.maxBytes} bytes ${request.fileName} may have`,
+        );
+      }
       await copyFile(mirrorFile, layout.partPath(checksum));
       await verifyPart(layout, checksum, { fileName: request.fileName, from: mirrorFile });
       await promotePart(layout, checksum);

@@ -10,6 +10,7 @@ export interface ResolvedArtifactRequest {
   /** Pinned in the request; otherwise read from `checksumUrl`. */
   readonly checksum: Checksum | undefined;
   readonly checksumUrl: string | undefined;
+  readonly maxBytes: number | undefined;
 }
 
 const hexLength: Record<ChecksumAlgorithm, number> = { sha256: 64, sha512: 128 };
@@ -50,7 +51,7 @@ export function resolveRequest(request: ArtifactRequest): ResolvedArtifactReques
       details: issues,
     });
   }
-  return { url: url as string, fileName, algorithm, checksum, checksumUrl };
+  return { url: url as string, fileName, algorithm, checksum, checksumUrl, maxBytes: request.maxBytes };
 }
 
 function checkUrl(value: string, field: string, issues: string[]): string | undefined {

@@ -20,6 +20,8 @@ interface ArtifactRequestBase {
    * @default the last segment of the URL's path
    */
   readonly fileName?: string;
+  /** Stop (and delete the part) as soon as the file passes this many bytes. @default no limit */
+  readonly maxBytes?: number;
 }
 
 export interface PinnedArtifactRequest extends ArtifactRequestBase {

@@ -228,6 +228,8 @@ export function createCli() {
           ...globalOptions(flags),
           ...downloadFlags(flags),
           ...(flags.trustedKeys !== undefined && { trustedKeys: String(flags.trustedKeys) }),
+          // Only an explicit --arch refuses a release: pulling another architecture's image is allowed.
+          ...(flags.arch !== undefined && { requireArch: globalOptions(flags).arch }),
         }),
       );
     });

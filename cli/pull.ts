@@ -1,6 +1,7 @@
 import { access } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import type { Arch } from '../dsl/arch.ts';
 import { TnbuildError } from '../errors/index.ts';
 import { createReleaseProgressListener, pullRelease } from '../release/index.ts';
 import { openTemplateStore } from '../templates/index.ts';
@@ -11,6 +12,8 @@ import { createConsoleLogger, isInteractive } from './output.ts';
 export interface PullCommandOptions extends GlobalOptions, DownloadFlags {
   /** allowed_signers file, .pub file or key. @default $TNBUILD_TRUSTED_KEYS, else ~/.config/tnbuild/allowed_signers */
   readonly trustedKeys?: string;
+  /** `--arch` given on the command line: a release for another architecture is refused (TNB607). */
+  readonly requireArch?: Arch;
 }
 
 /** `tnbuild pull <url|dir>`: verify a release against trusted keys and import its template; no build. */
@@ -21,6 +24,7 @@ export async function pull(source: string, options: PullCommandOptions): Promise
   const result = await pullRelease({
     source,
     trustedKeys,
+    ...(options.requireArch && { arch: options.requireArch }),
     store,
     fetch: {
       ...(options.cache !== undefined && { cacheDir: options.cache }),

@@ -1,6 +1,15 @@
-import { isIP } from 'node:net';
 import { z } from 'zod';
 import { ARCHES } from './arch.ts';
+import {
+  guestPathSchema,
+  interfaceSchema,
+  ipv6Schema,
+  nameSchema,
+  osReleaseSchema,
+  portNumberSchema,
+  portSchema,
+  unixNameSchema,
+} from './fields.ts';
 import { parseDuration, parseSize } from './size.ts';
 
 // What a recipe may say. `RecipeInput` (z.input) is what users write; resolve-recipe.ts turns it into a
@@ -9,17 +18,7 @@ import { parseDuration, parseSize } from './size.ts';
 export { ARCHES, type Arch } from './arch.ts';
 export const archSchema = z.enum(ARCHES);
 
-const NAME = /^[a-z][a-z0-9-]*$/;
-const nameSchema = z
-  .string()
-  .regex(NAME, 'expected lower-case letters, digits and dashes, starting with a letter');
-const guestPathSchema = z
-  .string()
-  .startsWith('/', 'expected an absolute path in the guest, starting with "/"');
 const modeSchema = z.string().regex(/^0?[0-7]{3,4}$/, 'expected an octal mode such as "0644"');
-const unixNameSchema = z
-  .string()
-  .regex(/^[a-z_][a-z0-9_-]*\$?$/, 'expected a user or group name like "warden"');
 
 export const sizeSchema = z.union([
   z
@@ -222,10 +221,7 @@ const networkStep = z.strictObject({
   ...stepBase,
   type: z.literal('network'),
   /** @default 'eth1' */
-  interface: z
-    .string()
-    .regex(/^[a-z][a-z0-9]*$/)
-    .optional(),
+  interface: interfaceSchema.optional(),
   /** IPv6 address with prefix, e.g. `fd10:1234::1/64`. */
   address: z.string(),
 });
@@ -283,29 +279,19 @@ export const checkSchema = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('port'),
     name: z.string(),
-    port: z.number().int().min(1).max(65535),
+    port: portNumberSchema,
   }),
   z.strictObject({
     type: z.literal('http'),
     name: z.string(),
-    port: z.number().int().min(1).max(65535),
+    port: portNumberSchema,
     path: z.string().startsWith('/'),
     /** @default 200 */
     status: z.number().int().optional(),
   }),
 ]);
 
-export const portSchema = z.strictObject({
-  name: nameSchema,
-  /** Port inside the guest. */
-  guest: z.number().int().min(1).max(65535),
-  /** Port on the host, always bound to 127.0.0.1. */
-  host: z.number().int().min(1).max(65535),
-});
-
-const ipv6Schema = z
-  .string()
-  .refine((text) => isIP(text) === 6, 'expected an IPv6 address such as "fd10:1234::1"');
+export { portSchema };
 
 export const recipeSchema = z.strictObject({
   /** @default the file name without `.ts` */
@@ -316,7 +302,7 @@ export const recipeSchema = z.strictObject({
     .strictObject({
       family: z.enum(['alpine', 'debian']),
       /** e.g. `'3.22'` for Alpine, `'12'` for Debian. */
-      release: z.string().regex(/^\d+(\.\d+)*$/, 'expected a release number such as "3.22"'),
+      release: osReleaseSchema,
     })
     .optional(),
   /** Architectures to build. @default the parent's, or ['aarch64', 'x86_64'] */
@@ -348,7 +334,7 @@ export const recipeSchema = z.strictObject({
       /** @default 64 */
       prefix: z.number().int().min(32).max(128).optional(),
       /** @default 'eth1' */
-      interface: z.string().optional(),
+      interface: interfaceSchema.optional(),
     })
     .optional(),
   /** Forwarded ports, bound to 127.0.0.1 on the host. @default [] (SSH is always forwarded) */

@@ -78,6 +78,11 @@ export const errorCatalogue = {
     title: 'Invalid download request',
     hint: 'Give an http(s) URL and either `checksum: { algorithm, value }` or `checksumUrl`.',
   },
+  TNB206: {
+    kind: 'user',
+    title: 'Download larger than declared',
+    hint: 'The server sends more than the file may have: check the URL, or the size whoever published it declared.',
+  },
 
   // Host tools and QEMU (TNB3xx)
   TNB300: {
@@ -240,6 +245,16 @@ export const errorCatalogue = {
     kind: 'user',
     title: 'Release source unreadable',
     hint: 'Give the folder or the URL of the folder that holds SHA256SUMS, SHA256SUMS.sig and the files it lists.',
+  },
+  TNB606: {
+    kind: 'user',
+    title: 'Release content refused',
+    hint: 'The signature is good but the content is not: do not use this release, and tell its publisher (their signing key may be misused).',
+  },
+  TNB607: {
+    kind: 'user',
+    title: 'Release is for another architecture',
+    hint: 'Pull the release made for the architecture you asked for, or leave --arch out.',
   },
 
   // Bugs (TNB9xx)

@@ -10,11 +10,26 @@ export interface HashingCounter {
   result(): { readonly bytes: number; readonly sha256: string };
 }
 
-export function createHashingCounter(onBytes?: (bytes: number) => void): HashingCounter {
+/** Thrown (as a stream error) when more than `limit` bytes flow through a hashing counter. */
+export class OverLimitError extends Error {
+  override readonly name = 'OverLimitError';
+  constructor(readonly limit: number) {
+    super(`more than ${limit} bytes`);
+  }
+}
+
+export function createHashingCounter(
+  onBytes?: (bytes: number) => void,
+  limit = Number.POSITIVE_INFINITY,
+): HashingCounter {
   const hash = createHash('sha256');
   let bytes = 0;
   const stream = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
+      if (bytes + chunk.length > limit) {
+        callback(new OverLimitError(limit));
+        return;
+      }
       hash.update(chunk);
       bytes += chunk.length;
       onBytes?.(bytes);

@@ -5,6 +5,8 @@ export interface CodecOptions {
   /** Told the bytes of `from` processed so far. */
   readonly onInput?: (bytes: number) => void;
   readonly signal?: AbortSignal;
+  /** Stop, and fail with OverLimitError, as soon as the output passes this many bytes (a declared size). */
+  readonly maxOutputBytes?: number;
 }
 
 /** Turns a standalone qcow2 into a release image and back. Implementations are named for their tool. */

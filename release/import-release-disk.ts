@@ -3,6 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TnbuildError } from '../errors/index.ts';
 import type { CommandRunner } from '../host/command-runner.ts';
+import { pathInside } from '../host/path-inside.ts';
 import {
   commitTemplate,
   findTemplate,
@@ -13,6 +14,7 @@ import {
 } from '../templates/index.ts';
 import { removeReadOnlyDir } from '../templates/template-store.ts';
 import { codecFor } from './codec-for.ts';
+import { OverLimitError } from './hashing-counter.ts';
 import type { ReleaseManifest } from './release-manifest.ts';
 import { createStageMeter, type ReleaseProgressListener } from './release-progress.ts';
 
@@ -41,7 +43,7 @@ export async function importReleaseDisk(
       const stored = await findTemplate(store, key);
       if (stored) return { template: stored, alreadyStored: true };
       // Named like commitTemplate's own scratch folders, so a crash leaves something removeAbandonedTmpDirs clears.
-      const work = join(
+      const work = pathInside(
         store.root,
         `.tmp-pull-${manifest.name}-${process.pid}-${randomBytes(3).toString('hex')}`,
       );
@@ -53,10 +55,19 @@ export async function importReleaseDisk(
           { url: imagePath, fileName: manifest.image.file },
           options.onProgress,
         );
-        const unpacked = await codecFor(manifest.image.compression, options.runner).unpack(imagePath, disk, {
-          onInput: (bytes) => meter.update(bytes, manifest.image.size),
-          ...(options.signal && { signal: options.signal }),
-        });
+        const unpacked = await codecFor(manifest.image.compression, options.runner)
+          .unpack(imagePath, disk, {
+            onInput: (bytes) => meter.update(bytes, manifest.image.size),
+            maxOutputBytes: manifest.image.qcow2.size,
+            ...(options.signal && { signal: options.signal }),
+          })
+          .catch((error: unknown) => {
+            if (!(error instanceof OverLimitError)) throw error;
+            throw new TnbuildError(
+              'TNB606',
+              `${manifest.image.file} unpacks to more than the ${manifest.image.qcow2.size} bytes its manifest declares; unpacking was stopped and nothing was imported`,
+            );
+          });
         meter.finish(unpacked.inputBytes);
         assertUnpacked(manifest, unpacked.inputSha256, unpacked.outputSha256);
         const header = await readQcow2Header(disk);

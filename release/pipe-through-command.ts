@@ -2,7 +2,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { execa } from 'execa';
 import { throwIfCommandFailed } from './command-failure.ts';
-import { createHashingCounter } from './hashing-counter.ts';
+import { createHashingCounter, OverLimitError } from './hashing-counter.ts';
 
 /** What went through: sizes and sha256 of both ends, hashed on the way so a multi-GiB image is read once. */
 export interface PipeResult {
@@ -16,6 +16,8 @@ export interface PipeOptions {
   /** Told the input bytes read so far, for every chunk. */
   readonly onInput?: (bytes: number) => void;
   readonly signal?: AbortSignal;
+  /** The program is stopped, and OverLimitError thrown, as soon as its output passes this many bytes. */
+  readonly maxOutputBytes?: number;
 }
 
 /**
@@ -30,7 +32,7 @@ export async function pipeThroughCommand(
   options: PipeOptions = {},
 ): Promise<PipeResult> {
   const input = createHashingCounter(options.onInput);
-  const output = createHashingCounter();
+  const output = createHashingCounter(undefined, options.maxOutputBytes);
   const child = execa(file, args, {
     stdin: 'pipe',
     stdout: 'pipe',
@@ -40,10 +42,15 @@ export async function pipeThroughCommand(
   });
   const [feed, drain, ran] = await Promise.allSettled([
     pipeline(createReadStream(from), input.stream, child.stdin),
-    pipeline(child.stdout, output.stream, createWriteStream(to, { flags: 'wx' })),
+    pipeline(child.stdout, output.stream, createWriteStream(to, { flags: 'wx' })).catch((error) => {
+      // Past the limit: stop the program at once instead of letting it fill the disk into a closed pipe.
+      if (error instanceof OverLimitError) child.kill('SIGKILL');
+      throw error;
+    }),
     child,
   ]);
   if (options.signal?.aborted) throw options.signal.reason;
+  if (drain.status === 'rejected' && drain.reason instanceof OverLimitError) throw drain.reason;
   if (ran.status === 'rejected') throw ran.reason;
   const result = ran.value;
   throwIfCommandFailed(file, result);

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FetchOptions } from '../artifacts/index.ts';
+import type { Arch } from '../dsl/arch.ts';
 import { TnbuildError } from '../errors/index.ts';
 import type { CommandRunner, Logger } from '../host/command-runner.ts';
 import { silentLogger } from '../host/command-runner.ts';
@@ -9,12 +10,12 @@ import { execaCommandRunner } from '../host/execa-command-runner.ts';
 import { openTemplateStore, type Template, type TemplateStore } from '../templates/index.ts';
 import { openDirReleaseSource } from './dir-release-source.ts';
 import { importReleaseDisk } from './import-release-disk.ts';
-import { readReleaseManifest } from './read-release-manifest.ts';
+import { MANIFEST_MAX_BYTES, readReleaseManifest } from './read-release-manifest.ts';
 import { RELEASE_MANIFEST_FILE, SIGNATURE_FILE, SUMS_FILE } from './release-layout.ts';
 import type { ReleaseManifest } from './release-manifest.ts';
 import type { ReleaseProgressListener } from './release-progress.ts';
 import type { ReleaseSource } from './release-source.ts';
-import { parseSha256Sums } from './sha256-sums.ts';
+import { parseSha256Sums, type SumsEntry } from './sha256-sums.ts';
 import { resolveTrustedKeys } from './trusted-keys.ts';
 import { openUrlReleaseSource } from './url-release-source.ts';
 import { type VerifiedSignature, verifySumsSignature } from './verify-signature.ts';
@@ -24,6 +25,8 @@ export interface PullReleaseOptions {
   readonly source: string;
   /** Whom to trust: an allowed_signers file, a public key file (`.pub`), or a public key line. */
   readonly trustedKeys: string;
+  /** Refuse (TNB607) a release for another architecture. @default any */
+  readonly arch?: Arch;
   /** @default openTemplateStore() — `output/templates` */
   readonly store?: TemplateStore;
   /** Download cache, mirror, offline, timeouts for a URL source. */
@@ -81,10 +84,24 @@ export async function pullRelease(options: PullReleaseOptions): Promise<PullResu
     logger.info(`${SUMS_FILE} is signed by ${signer.principal} (${signer.fingerprint}).`);
 
     const entries = parseSha256Sums(sums.toString('utf8'));
-    const paths = new Map<string, string>();
-    for (const entry of entries) paths.set(entry.file, await source.fetchVerified(entry, options.onProgress));
-    const release = await readReleaseManifest(paths.get(RELEASE_MANIFEST_FILE), entries);
-    const imagePath = paths.get(release.image.file) as string;
+    // The manifest first, small and capped: it declares the sizes every other file is held to.
+    const manifestEntry = entries.find((entry) => entry.file === RELEASE_MANIFEST_FILE);
+    const release = await readReleaseManifest(
+      manifestEntry && (await source.fetchVerified(manifestEntry, MANIFEST_MAX_BYTES, options.onProgress)),
+      entries,
+    );
+    if (options.arch !== undefined && release.arch !== options.arch) {
+      throw new TnbuildError(
+        'TNB607',
+        `${source.label} is a ${release.arch} release of ${release.name}, and ${options.arch} was asked for`,
+      );
+    }
+    const imagePath = await source.fetchVerified(
+      entryFor(entries, release.image.file),
+      release.image.size,
+      options.onProgress,
+    );
+    await source.fetchVerified(entryFor(entries, release.sbom.file), SBOM_MAX_BYTES, options.onProgress);
     logger.info(`All ${entries.length} files match ${SUMS_FILE}.`);
 
     const imported = await importReleaseDisk(store, release, imagePath, {
@@ -101,6 +118,14 @@ export async function pullRelease(options: PullReleaseOptions): Promise<PullResu
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
+}
+
+/** The SPDX document lists every package; no real one comes near this. */
+const SBOM_MAX_BYTES = 64 * 1024 * 1024;
+
+function entryFor(entries: readonly SumsEntry[], file: string): SumsEntry {
+  // readReleaseManifest checked that SHA256SUMS lists every file the manifest names.
+  return entries.find((entry) => entry.file === file) as SumsEntry;
 }
 
 async function openSource(options: PullReleaseOptions, logger: Logger): Promise<ReleaseSource> {

@@ -1,45 +1,52 @@
-import { readFile } from 'node:fs/promises';
 import { TnbuildError } from '../errors/index.ts';
 import { sha256Of } from './hashing-counter.ts';
+import { readReleaseFile } from './open-release-file.ts';
 import { RELEASE_MANIFEST_FILE, SUMS_FILE } from './release-layout.ts';
 import { type ReleaseManifest, releaseManifestSchema } from './release-manifest.ts';
 import type { SumsEntry } from './sha256-sums.ts';
 
-/** The manifest (already checked against SHA256SUMS) must parse and name files SHA256SUMS lists, with its hashes. */
+/** The most a release manifest may hold (it lists every package of the image). */
+export const MANIFEST_MAX_BYTES = 16 * 1024 * 1024;
+
+/**
+ * The manifest (already checked against SHA256SUMS) must parse strictly, agree with itself, and name exactly the
+ * files SHA256SUMS lists, with its hashes. A signed manifest is still data from outside: TNB606 names every field
+ * that is not what tnbuild itself would have written.
+ */
 export async function readReleaseManifest(
   path: string | undefined,
   entries: readonly SumsEntry[],
 ): Promise<ReleaseManifest> {
   if (path === undefined)
     throw new TnbuildError('TNB600', `${SUMS_FILE} does not list ${RELEASE_MANIFEST_FILE}`);
-  const bytes = await readFile(path);
+  const bytes = await readReleaseFile(path, MANIFEST_MAX_BYTES);
   // Hashed again as read, so the bytes parsed are the bytes SHA256SUMS vouches for.
   const listed = entries.find((entry) => entry.file === RELEASE_MANIFEST_FILE);
-  if (sha256Of(bytes) !== listed?.sha256) {
+  if (bytes === undefined || sha256Of(bytes) !== listed?.sha256) {
     throw new TnbuildError(
       'TNB600',
       `${RELEASE_MANIFEST_FILE} changed after it was checked against ${SUMS_FILE}`,
     );
   }
-  const text = bytes.toString('utf8');
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = JSON.parse(bytes.toString('utf8'));
   } catch (error) {
     throw new TnbuildError('TNB600', `${RELEASE_MANIFEST_FILE} is not JSON`, { cause: error });
   }
   const parsed = releaseManifestSchema.safeParse(json);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
+    const details = parsed.error.issues
+      .slice(0, 20)
+      .map((issue) => `${issue.path.join('.') || '(top)'}: ${issue.message}`);
     throw new TnbuildError(
-      'TNB600',
-      `${RELEASE_MANIFEST_FILE} is not a tnbuild release manifest (${issue?.path.join('.')}: ${issue?.message})`,
-      {
-        hint: 'It may come from a newer tnbuild; update tnbuild, or ask the publisher.',
-      },
+      'TNB606',
+      `${RELEASE_MANIFEST_FILE} carries values tnbuild does not accept (${details[0]})`,
+      { details },
     );
   }
   const release = parsed.data;
+  assertConsistent(release);
   for (const [what, file, sha256] of [
     ['image', release.image.file, release.image.sha256],
     ['SBOM', release.sbom.file, release.sbom.sha256],
@@ -51,5 +58,35 @@ export async function readReleaseManifest(
       throw new TnbuildError('TNB600', `the manifest and ${SUMS_FILE} disagree about the sha256 of ${file}`);
     }
   }
+  const named = new Set([RELEASE_MANIFEST_FILE, release.image.file, release.sbom.file]);
+  const stray = entries.find((entry) => !named.has(entry.file));
+  if (stray) {
+    throw new TnbuildError(
+      'TNB606',
+      `${SUMS_FILE} lists ${stray.file}, which the manifest does not name; a release holds only its manifest, image and SBOM`,
+    );
+  }
   return release;
+}
+
+/** What the schema cannot see: fields that must agree with each other. */
+function assertConsistent(release: ReleaseManifest): void {
+  const { template, image } = release;
+  const problems: string[] = [];
+  if (template.arch !== release.arch) {
+    problems.push(`arch: the release says ${release.arch}, its template ${template.arch}`);
+  }
+  if (image.qcow2.virtualSize !== template.disk.virtualSize) {
+    problems.push(
+      `image.qcow2.virtualSize: ${image.qcow2.virtualSize} bytes, but the template's disk is ${template.disk.virtualSize}`,
+    );
+  }
+  if (release.reproducibility.templateKey !== template.key) {
+    problems.push(`reproducibility.templateKey: not the template's key ${template.key}`);
+  }
+  if (problems.length > 0) {
+    throw new TnbuildError('TNB606', `${RELEASE_MANIFEST_FILE} contradicts itself (${problems[0]})`, {
+      details: problems,
+    });
+  }
 }

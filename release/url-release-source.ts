@@ -1,6 +1,7 @@
 import { fetchText } from '../artifacts/fetch-text.ts';
 import { type FetchOptions, fetchArtifact, resolveFetchOptions } from '../artifacts/index.ts';
 import { isTnbuildError, TnbuildError } from '../errors/index.ts';
+import { SMALL_FILE_MAX_BYTES } from './open-release-file.ts';
 import type { ReleaseSource } from './release-source.ts';
 
 /**
@@ -16,17 +17,24 @@ export function openUrlReleaseSource(source: string, fetchOptions: FetchOptions)
     label: base.href,
     async readSmall(file) {
       try {
-        return Buffer.from(await fetchText(urlOf(file), resolved), 'utf8');
+        const bytes = Buffer.from(await fetchText(urlOf(file), resolved), 'utf8');
+        if (bytes.length > SMALL_FILE_MAX_BYTES) {
+          throw new TnbuildError(
+            'TNB606',
+            `${urlOf(file)} is larger than the ${SMALL_FILE_MAX_BYTES} bytes it may have`,
+          );
+        }
+        return bytes;
       } catch (error) {
         if (isNotFound(error)) return undefined;
         throw error;
       }
     },
-    async fetchVerified(entry, onProgress) {
+    async fetchVerified(entry, maxBytes, onProgress) {
       const url = urlOf(entry.file);
       try {
         const result = await fetchArtifact(
-          { url, fileName: entry.file, checksum: { algorithm: 'sha256', value: entry.sha256 } },
+          { url, fileName: entry.file, checksum: { algorithm: 'sha256', value: entry.sha256 }, maxBytes },
           {
             ...fetchOptions,
             ...(onProgress && { onProgress: (event) => onProgress({ ...event, stage: 'download' }) }),
@@ -40,6 +48,9 @@ export function openUrlReleaseSource(source: string, fetchOptions: FetchOptions)
             `the release is incomplete: ${entry.file} is listed in SHA256SUMS but ${url} is not found`,
             { cause: error },
           );
+        }
+        if (isTnbuildError(error) && error.code === 'TNB206') {
+          throw new TnbuildError('TNB606', error.message, { cause: error });
         }
         if (isTnbuildError(error) && error.code === 'TNB201') {
           throw new TnbuildError(

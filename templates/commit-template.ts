@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { isPidAlive } from '../artifacts/cache-lock.ts';
 import { TnbuildError } from '../errors/index.ts';
 import { fsyncPath } from '../host/fsync-path.ts';
+import { pathInside } from '../host/path-inside.ts';
 import { readQcow2Header } from './qcow2-header.ts';
 import type { TemplateInput, TemplateManifest } from './template-manifest.ts';
 import {
@@ -122,9 +123,9 @@ export async function commitTemplate(
     );
   }
   const name = templateDirName(input.recipe, input.arch, input.key);
-  const finalDir = join(store.root, name);
+  const finalDir = pathInside(store.root, name);
   await mkdir(store.root, { recursive: true });
-  const tmp = join(store.root, tmpDirName(name));
+  const tmp = pathInside(store.root, tmpDirName(name));
   await mkdir(tmp);
   try {
     await options.onStage?.('disk');

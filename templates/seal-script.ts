@@ -117,6 +117,20 @@ export function renderSealScript(options: SealScriptOptions): string {
     "say 'DHCP leases and first-boot state'",
     ...leaseLines(family),
     'rm -rf "$R/var/lib/tnbuild"',
+    '',
+    // As virt-sysprep's random-seed operation: clones that shared a seed would start their RNG in the same state.
+    "say 'random seeds (each clone seeds its own RNG)'",
+    'rm -rf "$R"/var/lib/seedrng/*',
+    'rm -f "$R/var/lib/systemd/random-seed" "$R/var/lib/random-seed" "$R/var/lib/urandom/random-seed"',
+    '',
+    // setup-alpine -e leaves root with an empty password: whatever lockRoot says, no template ships that. "*" means
+    // no password login while keys still work ("!" would also stop key logins where sshd has no PAM).
+    "say 'root: no empty password'",
+    'if [ -f "$R/etc/shadow" ]; then',
+    '  awk -F: -v OFS=: \'$1 == "root" && $2 == "" { $2 = "*" } { print }\' "$R/etc/shadow" >"$R/etc/shadow.tnbuild-seal"',
+    '  cat "$R/etc/shadow.tnbuild-seal" >"$R/etc/shadow"',
+    '  rm -f "$R/etc/shadow.tnbuild-seal"',
+    'fi',
   ];
   if (options.lockRoot) {
     lines.push('', "say 'locking the root password'", act('passwd -l root >/dev/null'));

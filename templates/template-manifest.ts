@@ -1,46 +1,79 @@
 import { z } from 'zod';
+import { ARCHES } from '../dsl/arch.ts';
+import {
+  interfaceSchema,
+  ipv6Schema,
+  lineSchema,
+  nameSchema,
+  osReleaseSchema,
+  portSchema,
+  sha256HexSchema,
+  unixNameSchema,
+} from '../dsl/fields.ts';
 
-const portSchema = z.object({ name: z.string(), guest: z.number().int(), host: z.number().int() });
+// A manifest is read back from the store and arrives in pulled releases, signed by someone who may have been
+// compromised: every field is held to the same patterns as the recipe it came from (dsl/fields.ts), because its
+// values become folder names, script lines, ssh arguments and seed files.
+
+const sizeBytes = z
+  .number()
+  .int()
+  .nonnegative()
+  .max(2 ** 53 - 1);
 
 /** One input of a build and how it is pinned: a local file by content, a download by URL and checksum. */
-export const templateInputSchema = z.object({
-  name: z.string(),
-  sha256: z.string().optional(),
-  url: z.string().optional(),
-  checksum: z.string().optional(),
+export const templateInputSchema = z.strictObject({
+  name: lineSchema,
+  sha256: sha256HexSchema.optional(),
+  url: lineSchema.optional(),
+  checksum: lineSchema.optional(),
 });
 
 /** `manifest.json` beside each template's disk. `format` changes only when a field changes meaning. */
-export const templateManifestSchema = z.object({
+export const templateManifestSchema = z.strictObject({
   format: z.literal(1),
-  recipe: z.string(),
+  recipe: nameSchema,
   /** The full cache key (sha256 hex); the directory name carries its first 12 digits. */
-  key: z.string().regex(/^[0-9a-f]{64}$/),
+  key: sha256HexSchema,
   /** The parent template's key; null for a recipe installed from an ISO. */
-  parentKey: z
-    .string()
-    .regex(/^[0-9a-f]{64}$/)
-    .nullable(),
-  arch: z.enum(['aarch64', 'x86_64']),
-  os: z.object({ family: z.enum(['alpine', 'debian']), release: z.string() }),
-  inputs: z.array(templateInputSchema),
-  disk: z.object({
+  parentKey: sha256HexSchema.nullable(),
+  arch: z.enum(ARCHES),
+  os: z.strictObject({ family: z.enum(['alpine', 'debian']), release: osReleaseSchema }),
+  inputs: z.array(templateInputSchema).max(10_000),
+  disk: z.strictObject({
     file: z.literal('disk.qcow2'),
-    virtualSize: z.number().int().nonnegative(),
-    actualSize: z.number().int().nonnegative(),
+    virtualSize: sizeBytes,
+    actualSize: sizeBytes,
     compressed: z.boolean(),
   }),
-  builtAt: z.string(),
+  builtAt: z.iso.datetime(),
   buildMs: z.number().nonnegative(),
-  versions: z.object({ qemu: z.string(), tnbuild: z.string() }),
+  versions: z.strictObject({ qemu: lineSchema, tnbuild: lineSchema }),
   /** What the guest's package manager listed just before sealing. */
-  packages: z.array(z.string()),
+  packages: z.array(lineSchema).max(100_000),
   /** The user clones are logged into (`vm.user`); their key reaches it through the clone's seed. */
-  sshUser: z.string(),
-  vm: z.object({ name: z.string(), firstBoot: z.array(z.string()) }),
-  ports: z.array(portSchema),
-  network: z.object({ address: z.string(), prefix: z.number().int(), interface: z.string() }).optional(),
-  machine: z.object({ cpus: z.number().int().positive(), memoryBytes: z.number().int().positive() }),
+  sshUser: unixNameSchema,
+  vm: z.strictObject({
+    name: nameSchema,
+    /** Commands for the clone's first boot: a script in the guest, so any text but NUL. */
+    firstBoot: z.array(z.string().regex(/^[^\0]*$/, 'expected no NUL characters')).max(1000),
+  }),
+  ports: z.array(portSchema).max(1000),
+  network: z
+    .strictObject({
+      address: ipv6Schema,
+      prefix: z.number().int().min(1).max(128),
+      interface: interfaceSchema,
+    })
+    .optional(),
+  machine: z.strictObject({
+    cpus: z.number().int().min(1).max(1024),
+    memoryBytes: z
+      .number()
+      .int()
+      .positive()
+      .max(2 ** 53 - 1),
+  }),
 });
 
 export type TemplateManifest = z.infer<typeof templateManifestSchema>;

@@ -1,5 +1,7 @@
 import { chmod, readdir, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { isArch } from '../dsl/arch.ts';
+import { NAME } from '../dsl/fields.ts';
 import { TnbuildError } from '../errors/index.ts';
 import { resolveVmsRoot } from '../vms/vms-root.ts';
 import { type TemplateManifest, templateManifestSchema } from './template-manifest.ts';
@@ -35,6 +37,11 @@ export function openTemplateStore(
 }
 
 export function templateDirName(recipe: string, arch: string, key: string): string {
+  // Checked again here, whatever checked them before: the result is a folder name in the store.
+  if (!NAME.test(recipe) || !isArch(arch)) {
+    throw new TnbuildError('TNB900', `not a template name: ${JSON.stringify([recipe, arch])}`);
+  }
+  assertKey(key);
   return `${recipe}-${arch}-${key.slice(0, 12)}`;
 }
 

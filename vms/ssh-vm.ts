@@ -1,3 +1,4 @@
+import { UNIX_NAME } from '../dsl/fields.ts';
 import { TnbuildError } from '../errors/index.ts';
 import { loadVm } from './vm-status.ts';
 import { resolveVmsRoot } from './vms-root.ts';
@@ -21,6 +22,12 @@ export async function sshVm(
   options: SshVmOptions = {},
 ): Promise<{ file: 'ssh'; args: string[] }> {
   const { record, paths } = await loadVm(name, options.vmsRoot ?? resolveVmsRoot());
+  const user = options.user ?? record.user;
+  if (!UNIX_NAME.test(user)) {
+    throw new TnbuildError('TNB110', `${JSON.stringify(user)} is not a user name`, {
+      hint: 'Use lower-case letters, digits, _ and -, starting with a letter or _.',
+    });
+  }
   const port = record.ports.find((forward) => forward.guest === 22);
   if (port === undefined) {
     throw new TnbuildError('TNB110', `${name} forwards no port to the guest's SSH port 22`);
@@ -37,7 +44,9 @@ export async function sshVm(
     '-o',
     'CheckHostIP=no',
     ...(options.identityFile ? ['-i', options.identityFile, '-o', 'IdentitiesOnly=yes'] : []),
-    `${options.user ?? record.user}@127.0.0.1`,
+    // Everything after `--` is the destination and the command, never an option, whatever the user name holds.
+    '--',
+    `${user}@127.0.0.1`,
     ...(options.command ?? []),
   ];
   return { file: 'ssh', args };

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { TnbuildError } from '../errors/index.ts';
+import { pathInside } from '../host/path-inside.ts';
 
 /** Every file of one VM directory; vms/README.md describes each. */
 export interface VmPaths {
@@ -35,7 +36,7 @@ export function assertVmName(name: string): void {
 
 export function vmPaths(vmsRoot: string, name: string): VmPaths {
   assertVmName(name);
-  const dir = join(vmsRoot, name);
+  const dir = pathInside(vmsRoot, name);
   const paths: VmPaths = {
     dir,
     disk: join(dir, 'disk.qcow2'),
@@ -70,5 +71,12 @@ export function baseDiskPath(
   vmsRoot: string,
   template: { readonly key: string; readonly manifest: { readonly builtAt: string } },
 ): string {
-  return join(vmsRoot, '.base', `${template.key}-${Date.parse(template.manifest.builtAt)}.qcow2`);
+  const builtAt = Date.parse(template.manifest.builtAt);
+  if (!/^[0-9a-f]{64}$/.test(template.key) || !Number.isFinite(builtAt)) {
+    throw new TnbuildError(
+      'TNB900',
+      `not a template key and build time: ${template.key} ${template.manifest.builtAt}`,
+    );
+  }
+  return pathInside(vmsRoot, '.base', `${template.key}-${builtAt}.qcow2`);
 }

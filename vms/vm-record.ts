@@ -1,13 +1,14 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { interfaceSchema, nameSchema, portSchema, unixNameSchema } from '../dsl/fields.ts';
 import { TnbuildError } from '../errors/index.ts';
 
 /** `vm.json`: everything tnbuild knows about one clone. Written at create, read by every other command. */
 export const vmRecordSchema = z.object({
   format: z.literal(1),
-  name: z.string(),
-  hostname: z.string(),
+  name: nameSchema,
+  hostname: z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i),
   createdAt: z.string(),
   template: z.object({
     key: z.string(),
@@ -27,16 +28,16 @@ export const vmRecordSchema = z.object({
     accel: z.enum(['kvm', 'hvf', 'tcg']),
   }),
   /** Host side always 127.0.0.1. */
-  ports: z.array(z.object({ name: z.string(), guest: z.number().int(), host: z.number().int() })),
+  ports: z.array(portSchema),
   /** The second NIC, on the shared multicast segment. `address` is set when the clone has a ULA. */
   network: z.object({
     mcast: z.string(),
     mac: z.string(),
-    interface: z.string(),
+    interface: interfaceSchema,
     address: z.string().nullable(),
     prefix: z.number().int().nullable(),
   }),
-  user: z.string(),
+  user: unixNameSchema,
   hostKey: z.object({ type: z.string(), publicKey: z.string(), fingerprint: z.string() }),
   instanceId: z.string(),
 });

@@ -81,16 +81,43 @@ fi
 say "applying seed $iid"
 T="$SEED/tnbuild"
 
+# Seed values are data, never code: checked against the patterns tnbuild wrote them with, compared as strings (awk
+# -v and ==), never put inside a sed or grep pattern.
+valid_hostname() {
+	case $1 in
+	'' | -* | *- | *[!A-Za-z0-9-]*) return 1 ;;
+	esac
+	[ ${#1} -le 63 ]
+}
+valid_user() {
+	case $1 in
+	'' | [!a-z_]* | *[!a-z0-9_\$-]* | *\$?*) return 1 ;;
+	esac
+	[ ${#1} -le 33 ]
+}
+# Rewrites a file in place (keeping its owner and mode) with what awk prints; the variable u is the seed value.
+awk_in_place() {
+	file=$1
+	shift
+	awk "$@" "$file" >"$file.tnbuild" && cat "$file.tnbuild" >"$file"
+	rm -f "$file.tnbuild"
+}
+
 if [ -s "$T/hostname" ]; then
 	name=$(cat "$T/hostname")
-	printf '%s\n' "$name" >"$R/etc/hostname"
-	[ -n "$R" ] || printf '%s\n' "$name" >/proc/sys/kernel/hostname
-	if grep -q '^127\.0\.1\.1[[:space:]]' "$R/etc/hosts" 2>/dev/null; then
-		sed -i "s/^127\.0\.1\.1[[:space:]].*/127.0.1.1 $name/" "$R/etc/hosts"
+	if valid_hostname "$name"; then
+		printf '%s\n' "$name" >"$R/etc/hostname"
+		[ -n "$R" ] || printf '%s\n' "$name" >/proc/sys/kernel/hostname
+		touch "$R/etc/hosts"
+		awk_in_place "$R/etc/hosts" -v u="$name" '
+			$1 == "127.0.1.1" { if (!done) print "127.0.1.1 " u; done = 1; next }
+			{ print }
+			END { if (!done) print "127.0.1.1 " u }
+		'
+		say "hostname $name"
 	else
-		printf '127.0.1.1 %s\n' "$name" >>"$R/etc/hosts"
+		say 'the seed hostname is not a valid host name: left as it is'
 	fi
-	say "hostname $name"
 fi
 
 if [ -d "$T/ssh" ]; then
@@ -105,8 +132,13 @@ if [ -d "$T/ssh" ]; then
 fi
 
 user=$(cat "$T/user" 2>/dev/null)
+if [ -n "$user" ] && ! valid_user "$user"; then
+	say 'the seed user is not a valid user name: no user or key applied'
+	user=
+fi
 if [ -n "$user" ]; then
-	if ! grep -q "^$user:" "$R/etc/passwd"; then
+	entry=$(awk -F: -v u="$user" '$1 == u { print; exit }' "$R/etc/passwd")
+	if [ -z "$entry" ]; then
 		say "creating user $user"
 		if command -v useradd >/dev/null 2>&1; then
 			useradd ${R:+-R "$R"} -m -s /bin/sh "$user"
@@ -117,9 +149,9 @@ if [ -n "$user" ]; then
 	# A password field of "!" (or "!*", "") locks the account for sshd without PAM (Alpine) even for key logins;
 	# "*" only means "no password". A locked real password hash ("!$6$…") is left alone.
 	if [ -f "$R/etc/shadow" ]; then
-		sed -i "s/^$user:!*\**:/$user:*:/" "$R/etc/shadow"
+		awk_in_place "$R/etc/shadow" -F: -v OFS=: -v u="$user" '$1 == u && $2 ~ /^!*\**$/ { $2 = "*" } { print }'
 	fi
-	entry=$(grep "^$user:" "$R/etc/passwd")
+	entry=$(awk -F: -v u="$user" '$1 == u { print; exit }' "$R/etc/passwd")
 	uid=$(echo "$entry" | cut -d: -f3)
 	gid=$(echo "$entry" | cut -d: -f4)
 	home=$(echo "$entry" | cut -d: -f6)
@@ -138,6 +170,12 @@ if [ -n "$user" ]; then
 fi
 
 iface=$(cat "$T/network/interface" 2>/dev/null)
+case $iface in
+*[!a-z0-9]* | [!a-z]*)
+	say 'the seed interface is not an interface name: network left as it is'
+	iface=
+	;;
+esac
 if [ -n "$iface" ] && [ -s "$T/network/stanza" ]; then
 	f="$R/etc/network/interfaces"
 	touch "$f"

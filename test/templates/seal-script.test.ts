@@ -39,6 +39,9 @@ async function provisionedTree(family: 'alpine' | 'debian'): Promise<string> {
   await put(root, 'tmp/.hidden');
   await put(root, 'var/tmp/x');
   await put(root, 'var/lib/tnbuild/instance-id', 'build\n');
+  await put(root, 'etc/shadow', 'root::20000:0:::::\nwarden:!:20000:0:99999:7:::\n');
+  await put(root, 'var/lib/seedrng/seed.credit', 'random');
+  await put(root, 'var/lib/systemd/random-seed', 'random');
   if (family === 'alpine') {
     await put(root, 'var/cache/apk/APKINDEX.0123.tar.gz');
     await put(root, 'var/lib/dhcpcd/eth0.lease');
@@ -105,6 +108,8 @@ describe('renderSealScript', () => {
       'tmp/.hidden',
       'var/tmp/x',
       'var/lib/tnbuild',
+      'var/lib/seedrng/seed.credit',
+      'var/lib/systemd/random-seed',
       ...(family === 'alpine'
         ? ['var/cache/apk/APKINDEX.0123.tar.gz', 'var/lib/dhcpcd/eth0.lease', 'var/lib/udhcpc/eth0']
         : [
@@ -124,12 +129,35 @@ describe('renderSealScript', () => {
     expect(await readFile(join(root, 'etc/machine-id'), 'utf8')).toBe('');
     expect(await readFile(join(root, 'var/lib/dbus/machine-id'), 'utf8')).toBe('');
     expect(await readFile(join(root, 'var/log/messages'), 'utf8')).toBe('');
+    expect(await readFile(join(root, 'etc/shadow'), 'utf8')).toBe(
+      'root:*:20000:0:::::\nwarden:!:20000:0:99999:7:::\n',
+    );
     expect(existsSync(join(root, 'tmp'))).toBe(true);
     expect((await readFile(join(root, '.tnbuild-seal-actions'), 'utf8')).trim().split('\n')).toEqual([
       'passwd -l root >/dev/null',
       'fstrim /',
       "nohup sh -c 'sleep 1; poweroff' </dev/null >/dev/null 2>&1 &",
     ]);
+  });
+
+  it.each([
+    ['an empty password', 'root::20000:0:::::\n', 'root:*:20000:0:::::\n'],
+    ['a password hash', 'root:$6$salt$hash:20000:0:::::\n', 'root:$6$salt$hash:20000:0:::::\n'],
+    ['a locked password', 'root:!:20000:0:::::\n', 'root:!:20000:0:::::\n'],
+  ])('with lockRoot false, leaves root no password login: %s', async (_what, before, after) => {
+    const root = await tempDir('seal-root-password');
+    await put(root, 'etc/shadow', before);
+    const script = renderSealScript({
+      family: 'alpine',
+      buildKey: BUILD_KEY,
+      lockRoot: false,
+      zeroFreeSpace: false,
+      powerOff: false,
+      root,
+    });
+    const result = await execa('busybox', ['sh', '-c', script], { env: { PATH: await busyboxPath() } });
+    expect(result.exitCode).toBe(0);
+    expect(await readFile(join(root, 'etc/shadow'), 'utf8')).toBe(after);
   });
 
   it('removes authorized_keys when the build key was its only line', async () => {

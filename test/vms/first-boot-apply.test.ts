@@ -116,6 +116,48 @@ describe.each(['dash', 'busybox'] as const)('tnbuild-first-boot run by %s', (she
     expect(stdout).toContain(next.fingerprint);
   });
 
+  it('treats seed values as data: a user or hostname that is a pattern or a command changes nothing', async () => {
+    const root = await sealedTree();
+    const seed = await seedDir({ instanceId: 'node-a-3', firstBoot: [] });
+    // Written past the host's checks, as a tampered seed would be: "r..t" matches root as a regex, "."
+    // matches any user, and a hostname with "/" and "&" breaks a sed replacement.
+    await writeFile(join(seed.dir, 'tnbuild/user'), 'r..t\n');
+    await writeFile(join(seed.dir, 'tnbuild/hostname'), 'x/&;reboot\n');
+    await writeFile(join(seed.dir, 'tnbuild/network/interface'), '.*\n');
+    const before = await Promise.all(
+      ['etc/passwd', 'etc/shadow', 'etc/hosts', 'etc/hostname', 'etc/network/interfaces'].map((file) =>
+        readFile(join(root, file), 'utf8'),
+      ),
+    );
+    const result = await runFirstBoot(shell, root, seed.dir);
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toContain('the seed user is not a valid user name');
+    expect(result.stdout).toContain('the seed hostname is not a valid host name');
+    expect(result.stdout).toContain('the seed interface is not an interface name');
+    const after = await Promise.all(
+      ['etc/passwd', 'etc/shadow', 'etc/hosts', 'etc/hostname', 'etc/network/interfaces'].map((file) =>
+        readFile(join(root, file), 'utf8'),
+      ),
+    );
+    expect(after).toEqual(before);
+  });
+
+  it('matches the user by name, not by pattern: a name ending in $ still gets its key', async () => {
+    const root = await sealedTree();
+    await writeFile(
+      join(root, 'etc/passwd'),
+      'root:x:0:0:root:/root:/bin/sh\nwarden$:x:1000:1000::/home/warden:/bin/sh\n',
+    );
+    await writeFile(join(root, 'etc/shadow'), 'root:!*:20000::::::\nwarden$:!:20000:0:99999:7:::\n');
+    const seed = await seedDir({ instanceId: 'node-a-4', user: 'warden$', firstBoot: [] });
+    const result = await runFirstBoot(shell, root, seed.dir);
+    expect(result.exitCode).toBe(0);
+    expect(await readFile(join(root, 'etc/shadow'), 'utf8')).toBe(
+      'root:!*:20000::::::\nwarden$:*:20000:0:99999:7:::\n',
+    );
+    expect(await readFile(join(root, 'home/warden/.ssh/authorized_keys'), 'utf8')).toBe(`${USER_KEY}\n`);
+  });
+
   it('without a seed only makes sure SSH host keys exist', async () => {
     const root = await sealedTree();
     const result = await runFirstBoot(shell, root, undefined);

@@ -157,11 +157,16 @@ describe('VM lifecycle on a real QEMU', () => {
         'StrictHostKeyChecking=yes',
         '-o',
         'CheckHostIP=no',
+        '--',
         'warden@127.0.0.1',
         'uname',
         '-a',
       ],
     });
+    // A user that would be read as an ssh option never reaches the argv.
+    await expect(
+      sshVm('pinned', { vmsRoot: sandbox.vmsRoot, user: '-oProxyCommand=touch /tmp/owned' }),
+    ).rejects.toMatchObject({ code: 'TNB110' });
   });
 
   it('waits for SSH with the pinned key: retries, fails at once on another host key, and notices QEMU is gone', async () => {

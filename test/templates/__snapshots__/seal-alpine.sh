@@ -44,6 +44,17 @@ say 'DHCP leases and first-boot state'
 rm -rf "$R"/var/lib/dhcpcd/* "$R"/var/lib/udhcpc/* "$R"/var/lib/dhcp/*.leases
 rm -rf "$R/var/lib/tnbuild"
 
+say 'random seeds (each clone seeds its own RNG)'
+rm -rf "$R"/var/lib/seedrng/*
+rm -f "$R/var/lib/systemd/random-seed" "$R/var/lib/random-seed" "$R/var/lib/urandom/random-seed"
+
+say 'root: no empty password'
+if [ -f "$R/etc/shadow" ]; then
+  awk -F: -v OFS=: '$1 == "root" && $2 == "" { $2 = "*" } { print }' "$R/etc/shadow" >"$R/etc/shadow.tnbuild-seal"
+  cat "$R/etc/shadow.tnbuild-seal" >"$R/etc/shadow"
+  rm -f "$R/etc/shadow.tnbuild-seal"
+fi
+
 say 'locking the root password'
 passwd -l root >/dev/null
 
