@@ -56,4 +56,17 @@ export const lineSchema = z
   // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
   .regex(/^[^\x00-\x1f\x7f]*$/, 'expected one line of text without control characters');
 
+/** A package name as apk and apt take it: never an option (`-`), never shell syntax. */
+export const packageNameSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][\w.+-]{0,127}$/, 'expected a package name (letters, digits and . _ + -)');
+
+/** Text that becomes one argument or one value in a generated file: any characters but line breaks and NUL. */
+export const argumentSchema = z
+  .string()
+  .regex(/^[^\0\n\r]*$/, 'expected text without line breaks or NUL characters');
+
+/** A script or a command line: several lines are fine, NUL is not. */
+export const scriptSchema = z.string().regex(/^[^\0]*$/, 'expected text without NUL characters');
+
 export const sha256HexSchema = z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 lower-case hex digits');

@@ -94,6 +94,32 @@ function checkParent(recipe: ResolvedRecipe, report: Report): void {
   }
 }
 
+/** The services this recipe and its parents declare with service steps. */
+function declaredServices(recipe: ResolvedRecipe): Set<string> {
+  const names = new Set<string>();
+  for (let layer: ResolvedRecipe | undefined = recipe; layer; ) {
+    for (const step of layer.steps) if (step.type === 'service') names.add(step.service);
+    layer = layer.source.type === 'parent' ? layer.source.parent : undefined;
+  }
+  return names;
+}
+
+/** As an Ansible handler must exist: a notify that names no declared service would fail after the change it follows. */
+function checkNotify(recipe: ResolvedRecipe, report: Report): void {
+  const services = declaredServices(recipe);
+  for (const step of recipe.steps) {
+    if (!('notify' in step)) continue;
+    step.notify.forEach((name, index) => {
+      if (!services.has(name)) {
+        report(
+          `${step.field}.notify[${index}]`,
+          `"${name}" names no service; declare it with service('${name}') in this recipe or its parent`,
+        );
+      }
+    });
+  }
+}
+
 /** Addresses and host ports are shared by every VM running at once, so they must be unique across recipes. */
 export function checkRecipeSet(
   recipes: readonly ResolvedRecipe[],
@@ -128,7 +154,7 @@ export function checkRecipeSet(
   return issues;
 }
 
-const RULES = [checkNetwork, checkPorts, checkUsers, checkPerArch, checkParent];
+const RULES = [checkNetwork, checkPorts, checkUsers, checkPerArch, checkParent, checkNotify];
 
 export function checkRecipe(recipe: ResolvedRecipe, file: string): RecipeIssue[] {
   const issues: RecipeIssue[] = [];

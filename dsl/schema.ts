@@ -1,13 +1,17 @@
 import { z } from 'zod';
 import { ARCHES } from './arch.ts';
 import {
+  argumentSchema,
   guestPathSchema,
   interfaceSchema,
   ipv6Schema,
+  lineSchema,
   nameSchema,
   osReleaseSchema,
+  packageNameSchema,
   portNumberSchema,
   portSchema,
+  scriptSchema,
   unixNameSchema,
 } from './fields.ts';
 import { parseDuration, parseSize } from './size.ts';
@@ -46,6 +50,15 @@ export const checksumSchema = z.union([
   }),
 ]);
 
+function compiles(pattern: string): boolean {
+  try {
+    new RegExp(pattern);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** A value that may differ per architecture: either one value, or `{ aarch64, x86_64 }`. */
 function perArch<T extends z.ZodType>(schema: T) {
   return z.union([schema, z.strictObject({ aarch64: schema.optional(), x86_64: schema.optional() })]);
@@ -61,10 +74,16 @@ export const artifactSchema = z.strictObject({
 
 const alpineInstallerSchema = z.strictObject({
   type: z.literal('alpine'),
-  /** @default 'us us' */
-  keymap: z.string().optional(),
-  /** @default 'UTC' */
-  timezone: z.string().optional(),
+  /** Layout and variant, as setup-keymap takes them. @default 'us us' */
+  keymap: z
+    .string()
+    .regex(/^[\w-]+( [\w-]+)?$/, 'expected a layout and variant such as "us us" or "de de-nodeadkeys"')
+    .optional(),
+  /** A zoneinfo name. @default 'UTC' */
+  timezone: z
+    .string()
+    .regex(/^[A-Za-z0-9_+-]+(\/[A-Za-z0-9_+-]+)*$/, 'expected a time zone such as "UTC" or "Europe/Zurich"')
+    .optional(),
   /** Alpine mirror for the install and for `apk` in the guest. @default 'https://dl-cdn.alpinelinux.org/alpine' */
   mirror: z.url().optional(),
   /** Enable the community repository (docker-registry lives there). @default true */
@@ -102,14 +121,14 @@ export const sourceSchema = z.discriminatedUnion('type', [
 
 const notifySchema = z.array(nameSchema).optional();
 const stepBase = {
-  /** Shown in the plan, the progress view and the transcript. @default a summary of the step */
-  name: z.string().optional(),
+  /** Shown in the plan, the progress view and the transcript (one line). @default a summary of the step */
+  name: lineSchema.optional(),
 };
 
 const packageStep = z.strictObject({
   ...stepBase,
   type: z.literal('package'),
-  names: z.array(z.string().regex(/^[A-Za-z0-9][\w.+-]*$/, 'expected a package name')).min(1),
+  names: z.array(packageNameSchema).min(1),
   /** @default 'present' */
   state: z.enum(['present', 'absent']).optional(),
 });
@@ -129,7 +148,10 @@ const userStep = z.strictObject({
     .array(
       z
         .string()
-        .regex(/^(ssh-ed25519|ssh-rsa|ecdsa-sha2-\S+|sk-\S+) \S+/, 'expected an OpenSSH public key line'),
+        .regex(
+          /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-\S+|sk-\S+) [A-Za-z0-9+/]+={0,3}( [^\0\n\r]*)?$/,
+          'expected one OpenSSH public key line ("ssh-ed25519 AAAA… comment")',
+        ),
     )
     .optional(),
   /** A system account (no login password, low uid). @default false */
@@ -187,18 +209,18 @@ const serviceStep = z.strictObject({
    */
   define: z
     .strictObject({
-      description: z.string().optional(),
+      description: lineSchema.optional(),
       command: guestPathSchema,
       /** @default [] */
-      args: z.array(z.string()).optional(),
+      args: z.array(argumentSchema).optional(),
       /** @default 'root' */
       user: unixNameSchema.optional(),
       /** @default '/' */
       directory: guestPathSchema.optional(),
       /** @default {} */
-      env: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/), z.string()).optional(),
+      env: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/), argumentSchema).optional(),
       /** Services that must start first. @default ['net'] */
-      after: z.array(z.string()).optional(),
+      after: z.array(nameSchema).optional(),
     })
     .optional(),
 });
@@ -208,7 +230,7 @@ const sysctlStep = z.strictObject({
   type: z.literal('sysctl'),
   settings: z.record(
     z.string().regex(/^[a-z0-9_.]+$/, 'expected a sysctl key such as "net.ipv6.conf.all.forwarding"'),
-    z.union([z.string(), z.number()]),
+    z.union([lineSchema, z.number()]),
   ),
   /** File under /etc/sysctl.d. @default '90-tnbuild.conf' */
   file: z
@@ -235,7 +257,9 @@ const downloadStep = z.strictObject({
   /** @default 'none' (place the file as is) */
   extract: z.enum(['none', 'tar.gz']).optional(),
   /** Only these members of the archive. @default all */
-  include: z.array(z.string()).optional(),
+  include: z
+    .array(argumentSchema.regex(/^[^-]/, 'expected an archive member name, not starting with "-"'))
+    .optional(),
   /** @default '0755' */
   mode: modeSchema.optional(),
   notify: notifySchema,
@@ -244,11 +268,11 @@ const downloadStep = z.strictObject({
 const shellStep = z.strictObject({
   ...stepBase,
   type: z.literal('shell'),
-  run: z.string().min(1),
+  run: scriptSchema.min(1),
   /** Skip when this path exists in the guest. */
   creates: guestPathSchema.optional(),
   /** Skip when this command succeeds in the guest. */
-  unless: z.string().optional(),
+  unless: scriptSchema.optional(),
   /** @default 'root' */
   user: unixNameSchema.optional(),
   /** @default '10m' */
@@ -271,21 +295,21 @@ export const STEP_TYPES = stepSchema.options.map((option) => option.shape.type.v
 export const checkSchema = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('command'),
-    name: z.string(),
-    run: z.string(),
+    name: lineSchema,
+    run: scriptSchema,
     /** A regular expression the output must match. */
-    expect: z.string().optional(),
+    expect: z.string().refine(compiles, 'expected a regular expression that compiles').optional(),
   }),
   z.strictObject({
     type: z.literal('port'),
-    name: z.string(),
+    name: lineSchema,
     port: portNumberSchema,
   }),
   z.strictObject({
     type: z.literal('http'),
-    name: z.string(),
+    name: lineSchema,
     port: portNumberSchema,
-    path: z.string().startsWith('/'),
+    path: z.string().regex(/^\/[!-~]*$/, 'expected a URL path such as "/health", without spaces'),
     /** @default 200 */
     status: z.number().int().optional(),
   }),
@@ -296,7 +320,7 @@ export { portSchema };
 export const recipeSchema = z.strictObject({
   /** @default the file name without `.ts` */
   name: nameSchema.optional(),
-  description: z.string().optional(),
+  description: lineSchema.optional(),
   /** Inherited from the parent for `type: 'parent'` sources. */
   os: z
     .strictObject({
@@ -322,7 +346,7 @@ export const recipeSchema = z.strictObject({
   /** Variables for templates (`{{rpcPort}}`), merged over the parent's. @default {} */
   vars: z.record(z.string().regex(/^[A-Za-z_]\w*$/), z.unknown()).optional(),
   /** Installed first, in one batch. @default [] */
-  packages: z.array(z.string()).optional(),
+  packages: z.array(packageNameSchema).optional(),
   /** Created after packages. @default [] */
   users: z.array(userStep.omit({ type: true })).optional(),
   /** Applied after users. @default {} */
@@ -361,7 +385,7 @@ export const recipeSchema = z.strictObject({
       /** The user whose authorized_keys gets your key at first boot. @default 'root' */
       user: unixNameSchema.optional(),
       /** Commands run once at a clone's first boot, after its identity is applied (fresh node keys …). @default [] */
-      firstBoot: z.array(z.string()).optional(),
+      firstBoot: z.array(scriptSchema).optional(),
     })
     .optional(),
 });

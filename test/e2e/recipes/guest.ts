@@ -22,6 +22,7 @@ export default defineRecipe({
       mode: '0600',
       notify: ['ssh'],
     }),
+    service('ssh'),
     // A stand-in for acpid (Alpine's base enables it): `tnbuild vm stop` presses the ACPI power button.
     file('/usr/local/sbin/power-button', { source: 'files/power-button.sh', mode: '0755' }),
     service('power-button', {
