@@ -11,6 +11,14 @@ export interface BuildKey {
 }
 
 export function generateBuildKey(comment = 'tnbuild-build-key'): BuildKey {
-  const pair = utils.generateKeyPairSync('ed25519', { comment });
-  return { privateKey: pair.private, publicKey: pair.public.trim() };
+  // ssh2 1.17 strips leading zero bytes from the public key it generates, so about 1 pair in 256 is one its own
+  // parser rejects ("Malformed OpenSSH private key", mscdex/ssh2#1513): a build would fail at its first SSH
+  // connection, after the install. Such a pair is thrown away and another made.
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const pair = utils.generateKeyPairSync('ed25519', { comment });
+    if (!(utils.parseKey(pair.private) instanceof Error) && !(utils.parseKey(pair.public) instanceof Error)) {
+      return { privateKey: pair.private, publicKey: pair.public.trim() };
+    }
+  }
+  throw new Error('ssh2 made 100 ed25519 key pairs in a row that it cannot parse');
 }

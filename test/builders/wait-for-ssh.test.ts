@@ -4,8 +4,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { generateBuildKey } from '../../builders/build-key.ts';
 import { runOverSsh } from '../../builders/run-over-ssh.ts';
 import { fingerprintSha256, waitForSsh } from '../../builders/wait-for-ssh.ts';
+import { sshKeyPair } from '../helpers/ssh-key-pair.ts';
 
-const hostKey = utils.generateKeyPairSync('ed25519');
+const hostKey = sshKeyPair();
 
 function startSshd(port: number, authorizedKey: string): Promise<Server> {
   const allowed = utils.parseKey(authorizedKey);

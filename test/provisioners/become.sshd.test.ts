@@ -1,9 +1,9 @@
 import { chmod, chown, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import ssh2 from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { provision } from '../../provisioners/provision.ts';
 import { quoteShell } from '../../provisioners/shell-quote.ts';
 import type { SshSession } from '../../provisioners/ssh-session.ts';
+import { sshKeyPair } from '../helpers/ssh-key-pair.ts';
 import { HOSTILE_VALUES } from './helpers/hostile.ts';
 import { connectTo, makeThrowawayUser } from './helpers/session.ts';
 import { startSshd, type TestSshd } from './helpers/sshd.ts';
@@ -28,7 +28,7 @@ exec "$@"
 beforeAll(async () => {
   sshd = await startSshd();
   account = await makeThrowawayUser('tnbb');
-  key = ssh2.utils.generateKeyPairSync('ed25519');
+  key = sshKeyPair();
   const bin = `${account.home}/bin`;
   await mkdir(`${account.home}/.ssh`, { recursive: true });
   await mkdir(bin, { recursive: true });

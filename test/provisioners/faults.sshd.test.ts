@@ -7,6 +7,7 @@ import { fingerprintHostKey } from '../../provisioners/host-key.ts';
 import { type ProvisionOptions, provision } from '../../provisioners/provision.ts';
 import type { ProvisionEvent } from '../../provisioners/provision-events.ts';
 import type { SshSession } from '../../provisioners/ssh-session.ts';
+import { sshKeyPair } from '../helpers/ssh-key-pair.ts';
 import { connectTo, makeSandbox } from './helpers/session.ts';
 import { startSshd, type TestSshd } from './helpers/sshd.ts';
 import { step } from './helpers/steps.ts';
@@ -44,7 +45,7 @@ async function readTranscript(file: string): Promise<Record<string, unknown>[]> 
 
 describe('host key pinning', () => {
   it('refuses a guest whose host key differs from the pinned one (TNB403), without retrying', async () => {
-    const other = ssh2.utils.generateKeyPairSync('ed25519');
+    const other = sshKeyPair();
     const wrong = fingerprintHostKey(
       ssh2.utils.parseKey(other.public) instanceof Error
         ? Buffer.alloc(0)
@@ -216,7 +217,7 @@ describe('the transcript', () => {
   it('redacts private keys, secret-named fields and file contents', async () => {
     const session = await open();
     const dir = `${sandbox.dir}/secrets`;
-    const privateKey = ssh2.utils.generateKeyPairSync('ed25519').private;
+    const privateKey = sshKeyPair().private;
     const transcriptPath = `${dir}/transcript.jsonl`;
     const result = await run(
       session,

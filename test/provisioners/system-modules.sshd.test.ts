@@ -1,11 +1,11 @@
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { execa } from 'execa';
-import ssh2 from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ProvisionOptions, provision } from '../../provisioners/provision.ts';
 import { runChecks } from '../../provisioners/run-checks.ts';
 import type { SshSession } from '../../provisioners/ssh-session.ts';
+import { sshKeyPair } from '../helpers/ssh-key-pair.ts';
 import { fakeInitFamily } from './helpers/fake-init.ts';
 import { connectTo, makeSandbox } from './helpers/session.ts';
 import { startSshd, type TestSshd } from './helpers/sshd.ts';
@@ -39,7 +39,7 @@ describe('user', () => {
     const group = `tnbg${suffix}`;
     cleanups.push(() => execa('userdel', ['-r', user], { reject: false }));
     cleanups.push(() => execa('groupdel', [group], { reject: false }));
-    const key = ssh2.utils.generateKeyPairSync('ed25519', { comment: 'user-test' });
+    const key = sshKeyPair('user-test');
     const steps = [step.user(user, { groups: [group], authorizedKeys: [key.public.trim()] })];
 
     const first = await run(steps);

@@ -3,6 +3,7 @@ import ssh2 from 'ssh2';
 import type { MachineSpec } from '../../../builders/machine-spec.ts';
 import type { QemuExit, QemuLauncher, QemuProcess } from '../../../builders/qemu-process.ts';
 import { connectSerialConsole } from '../../../builders/serial-console.ts';
+import { sshKeyPair } from '../../helpers/ssh-key-pair.ts';
 
 /** What the scripted guest does with the builder's keystrokes and the machine it runs on. */
 export type GuestScript = (guest: FakeGuest) => void;
@@ -20,7 +21,7 @@ export interface FakeGuest {
   exit(): void;
 }
 
-const hostKey = ssh2.utils.generateKeyPairSync('ed25519');
+const hostKey = sshKeyPair();
 
 /** A QemuLauncher with no QEMU: a unix socket serial console driven by a script, an in-process sshd. */
 export function fakeQemuLauncher(

@@ -4,7 +4,7 @@ import { createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import ssh2 from 'ssh2';
+import { sshKeyPair } from '../../helpers/ssh-key-pair.ts';
 
 export const SSHD = '/usr/sbin/sshd';
 
@@ -44,7 +44,7 @@ export async function startSshd(): Promise<TestSshd> {
   await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', hostKey]);
   const fingerprint =
     (await execa('ssh-keygen', ['-l', '-E', 'sha256', '-f', `${hostKey}.pub`])).stdout.split(' ')[1] ?? '';
-  const pair = ssh2.utils.generateKeyPairSync('ed25519', { comment: 'tnbuild-test' });
+  const pair = sshKeyPair('tnbuild-test');
   const authorizedKeys = path.join(dir, 'authorized_keys');
   await writeFile(authorizedKeys, `${pair.public.trim()}\n`, { mode: 0o644 });
   const port = await freePort();
