@@ -1,8 +1,9 @@
-import { access, mkdir, writeFile } from 'node:fs/promises';
+import { access, chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { TnbuildError } from '../errors/index.ts';
 import { type CommandRunner, type Logger, silentLogger } from '../host/command-runner.ts';
 import { execaCommandRunner } from '../host/execa-command-runner.ts';
+import { redactFileInPlace } from '../host/secret-values.ts';
 import type { AccelProbe } from './accel-probe.ts';
 import { createStageTracker, type StageListener } from './build-events.ts';
 import { generateBuildKey } from './build-key.ts';
@@ -126,10 +127,12 @@ export async function buildGuest(options: BuildGuestOptions): Promise<GuestHandl
     logger,
     probe: options.accelProbe,
   });
-  await mkdir(options.logDir, { recursive: true });
+  await mkdir(options.logDir, { recursive: true, mode: 0o700 });
   const serialLogPath = join(resolve(options.logDir), 'serial.log');
-  // QEMU appends (the restart-from-disk run adds to the installer's log); each build starts a fresh one.
-  await writeFile(serialLogPath, '');
+  // QEMU appends (the restart-from-disk run adds to the installer's log); each build starts a fresh one, and
+  // only its owner reads it.
+  await writeFile(serialLogPath, '', { mode: 0o600 });
+  await chmod(serialLogPath, 0o600);
   const key = generateBuildKey();
   const scratch = await prepareScratchDir(options.workDir);
   const diskPath = join(scratch.dir, 'disk.qcow2');
@@ -239,11 +242,13 @@ export async function buildGuest(options: BuildGuestOptions): Promise<GuestHandl
           shutdownOptions.deadlineMs ?? 120_000,
         );
         guest.console.close();
+        await redactFileInPlace(serialLogPath);
         return exit;
       },
       kill: async () => {
         const exit = await guest.kill();
         guest.console.close();
+        await redactFileInPlace(serialLogPath);
         return exit;
       },
       removeScratch: () => removeScratchDir(scratch),
@@ -251,6 +256,7 @@ export async function buildGuest(options: BuildGuestOptions): Promise<GuestHandl
   } catch (error) {
     const exit = qemu === undefined ? undefined : await (qemu as QemuProcess).kill();
     (qemu as QemuProcess | undefined)?.console?.close();
+    await redactFileInPlace(serialLogPath);
     await http?.close();
     const kept = options.onError === 'keep';
     if (!kept) await removeScratchDir(scratch);

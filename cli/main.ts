@@ -3,7 +3,7 @@ import { type Command, cac } from 'cac';
 import { isArch } from '../dsl/arch.ts';
 import { TnbuildError } from '../errors/index.ts';
 import { type GlobalOptions, hostArch } from './global-options.ts';
-import { reportError } from './output.ts';
+import { redactConsoleOutput, reportError } from './output.ts';
 
 // Thin: parse flags into an options object, lazily import the one command asked for, print its result.
 // Exit codes: 0 ok, 1 build failure, 2 bad input or usage, 3 internal bug.
@@ -271,6 +271,7 @@ export function createCli() {
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
+  redactConsoleOutput();
   const cli = createCli();
   const verbose = argv.includes('--verbose');
   try {

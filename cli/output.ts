@@ -1,5 +1,24 @@
 import { exitCodeFor, formatError, isTnbuildError } from '../errors/index.ts';
 import type { Logger } from '../host/command-runner.ts';
+import { hasSecrets, redactSecrets } from '../host/secret-values.ts';
+
+/**
+ * The console is a sink like any log: every write to stdout and stderr (console.log, listr2's frames, error
+ * reports) passes through redactSecrets once a recipe has declared secrets. Installed once, at start-up.
+ */
+export function redactConsoleOutput(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    const write = stream.write.bind(stream) as (chunk: unknown, ...rest: unknown[]) => boolean;
+    stream.write = ((chunk: unknown, ...rest: unknown[]) => {
+      if (!hasSecrets()) return write(chunk, ...rest);
+      if (typeof chunk === 'string') return write(redactSecrets(chunk), ...rest);
+      if (chunk instanceof Uint8Array) {
+        return write(Buffer.from(redactSecrets(Buffer.from(chunk).toString('utf8'))), ...rest);
+      }
+      return write(chunk, ...rest);
+    }) as typeof stream.write;
+  }
+}
 
 /** Rich progress (listr2) only on an interactive terminal; plain lines a log can keep everywhere else. */
 export function isInteractive(): boolean {

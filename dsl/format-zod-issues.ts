@@ -22,6 +22,8 @@ export function formatZodIssues(
 }
 
 function describe(issue: ZodIssue): string {
+  // A secret's value is never echoed back, not even a wrong one: it was not registered for redaction yet.
+  if (issue.path[0] === 'secrets') return issue.message;
   const got = 'input' in issue && issue.input !== undefined ? `, got ${show(issue.input)}` : '';
   switch (issue.code) {
     case 'invalid_union':

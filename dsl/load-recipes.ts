@@ -1,6 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { isTnbuildError, TnbuildError } from '../errors/index.ts';
+import { registerSecrets } from '../host/secret-values.ts';
 import { formatZodIssues } from './format-zod-issues.ts';
 import { displayPath, loadRecipeFile } from './load-recipe-file.ts';
 import { issuesError, type RecipeIssue } from './recipe-issue.ts';
@@ -100,6 +101,8 @@ export async function loadRecipes(dir: string, names?: readonly string[]): Promi
     }
     const recipeIssues: RecipeIssue[] = [];
     const recipe = resolveRecipe(input, { name, file, parent, issues: recipeIssues });
+    // Known from here on, so even the issues reported next print a secret as [secret <name>].
+    registerSecrets(recipe.secrets);
     recipeIssues.push(...checkRecipe(recipe, displayPath(file)));
     issues.push(...recipeIssues);
     if (recipeIssues.length) return undefined;

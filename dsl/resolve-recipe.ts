@@ -55,13 +55,16 @@ export function resolveRecipe(
   };
 
   const vars = { ...parent?.vars, ...input.vars };
+  const secrets = { ...parent?.secrets, ...input.secrets };
+  if ('secrets' in vars)
+    report('vars.secrets', "is reserved: templates read the recipe's `secrets` as {{secrets.<name>}}");
   const render = (
     field: string,
     template: LocalFile & { content: string },
     extra: Record<string, unknown> = {},
   ) => {
     try {
-      return renderTemplate(template.content, { ...vars, ...extra });
+      return renderTemplate(template.content, { ...vars, secrets, ...extra });
     } catch (error) {
       if (!(error instanceof TemplateVariableError)) throw error;
       const where =
@@ -128,6 +131,7 @@ export function resolveRecipe(
       diskBytes: sizeBytes(input.machine?.disk) ?? parent?.machine.diskBytes ?? DEFAULTS.disk,
     },
     vars,
+    secrets,
     ports: input.ports ?? [],
     ...(network && { network }),
     steps,

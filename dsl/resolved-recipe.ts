@@ -150,6 +150,8 @@ export interface ResolvedRecipe {
   readonly machine: { readonly cpus: number; readonly memoryBytes: number; readonly diskBytes: number };
   readonly vars: Readonly<Record<string, unknown>>;
   readonly ports: readonly ResolvedPort[];
+  /** The recipe's and its parents' secrets, by name (host/secret-values.ts redacts their values). */
+  readonly secrets: Readonly<Record<string, string>>;
   readonly network?: { readonly address: string; readonly prefix: number; readonly interface: string };
   /** Every provisioning step in order: packages, users, sysctl and network first, then `steps`. */
   readonly steps: readonly ResolvedStep[];

@@ -154,7 +154,29 @@ export function checkRecipeSet(
   return issues;
 }
 
-const RULES = [checkNetwork, checkPorts, checkUsers, checkPerArch, checkParent, checkNotify];
+/** vm.firstBoot goes into the template's manifest and every release of it, in the clear. */
+function checkSecretsStayOut(recipe: ResolvedRecipe, report: Report): void {
+  recipe.vm.firstBoot.forEach((command, index) => {
+    for (const [name, value] of Object.entries(recipe.secrets)) {
+      if (command.includes(value)) {
+        report(
+          `vm.firstBoot[${index}]`,
+          `holds secrets.${name}, and first-boot commands are stored in the template's manifest and its releases; write the secret into a file with a step, and read it from there`,
+        );
+      }
+    }
+  });
+}
+
+const RULES = [
+  checkNetwork,
+  checkPorts,
+  checkUsers,
+  checkPerArch,
+  checkParent,
+  checkNotify,
+  checkSecretsStayOut,
+];
 
 export function checkRecipe(recipe: ResolvedRecipe, file: string): RecipeIssue[] {
   const issues: RecipeIssue[] = [];

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SECRET_MIN_LENGTH } from '../host/secret-values.ts';
 import { ARCHES } from './arch.ts';
 import {
   argumentSchema,
@@ -345,6 +346,28 @@ export const recipeSchema = z.strictObject({
     .optional(),
   /** Variables for templates (`{{rpcPort}}`), merged over the parent's. @default {} */
   vars: z.record(z.string().regex(/^[A-Za-z_]\w*$/), z.unknown()).optional(),
+  /**
+   * Values the image needs but no output may show (passwords, tokens, keys), usually read from the environment:
+   * `{ registryPassword: process.env.REGISTRY_PASSWORD }`. Templates see them as `{{secrets.<name>}}`, and
+   * wherever a value appears (console, transcripts, `--diff`, errors, logs) it is printed as `[secret <name>]`.
+   * Inherited from the parent. @default {}
+   */
+  secrets: z
+    .record(
+      z.string().regex(/^[A-Za-z_]\w*$/, 'expected a name such as "registryPassword"'),
+      z
+        .string({
+          error: (issue) =>
+            issue.input === undefined
+              ? 'is not set (if it comes from process.env, export that variable before running tnbuild)'
+              : undefined,
+        })
+        .min(
+          SECRET_MIN_LENGTH,
+          `expected at least ${SECRET_MIN_LENGTH} characters: a shorter value cannot be told apart from ordinary output`,
+        ),
+    )
+    .optional(),
   /** Installed first, in one batch. @default [] */
   packages: z.array(packageNameSchema).optional(),
   /** Created after packages. @default [] */

@@ -1,3 +1,4 @@
+import { redactSecrets } from '../host/secret-values.ts';
 import type { ErrorCode } from './catalogue.ts';
 import { errorCatalogue } from './catalogue.ts';
 
@@ -84,5 +85,6 @@ export function formatError(error: TnbuildError): string {
   const lines = [`error ${error.code}: ${where ? `${where}: ` : ''}${error.message}`];
   for (const detail of error.details) lines.push(`  ${detail}`);
   if (error.hint) lines.push(`hint: ${error.hint}`);
-  return lines.join('\n');
+  // Error text often quotes command output, which may hold a recipe's secret.
+  return redactSecrets(lines.join('\n'));
 }

@@ -2,6 +2,7 @@ import type { ResolvedStep } from '../dsl/resolved-recipe.ts';
 import type { Arch } from '../dsl/schema.ts';
 import type { TnbuildError } from '../errors/index.ts';
 import { type Logger, silentLogger } from '../host/command-runner.ts';
+import { redactDeep } from '../host/secret-values.ts';
 import { defaultFetchArtifact, type FetchArtifact } from './fetch-artifact-fn.ts';
 import type { ModuleContext } from './module-context.ts';
 import { notifiesOf } from './modules/run-module.ts';
@@ -57,7 +58,8 @@ export interface ProvisionResult {
  */
 export async function provision(options: ProvisionOptions): Promise<ProvisionResult> {
   const started = performance.now();
-  const emit = options.onEvent ?? (() => {});
+  // Views print what they are told: a step name or a diff that holds a secret is redacted before it leaves.
+  const emit = (event: ProvisionEvent) => options.onEvent?.(redactDeep(event));
   const ctx: ModuleContext = {
     session: options.session,
     family: resolveFamily(options.family),

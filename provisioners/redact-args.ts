@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ResolvedStep } from '../dsl/resolved-recipe.ts';
+import { redactSecrets } from '../host/secret-values.ts';
 
 const SECRET_NAME = /password|passphrase|secret|token|private|key/i;
 const PRIVATE_KEY = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/;
@@ -35,9 +36,9 @@ function redactObject(value: unknown, key = ''): unknown {
   return value;
 }
 
-/** Removes private keys from free text (command output in an error). */
+/** Removes private keys and known secret values from free text (a diff, command output in an error). */
 export function redactText(text: string): string {
-  return text.replace(
+  return redactSecrets(text).replace(
     /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z0-9 ]*PRIVATE KEY-----|$)/g,
     '[redacted: private key]',
   );

@@ -9,6 +9,7 @@ import {
   waitForSsh,
 } from '../builders/index.ts';
 import { TnbuildError } from '../errors/index.ts';
+import { redactFileInPlace } from '../host/secret-values.ts';
 import { type CommitTemplateInput, findTemplate, type Template } from '../templates/index.ts';
 import { createVm, startVm, stopVm, vmPaths } from '../vms/index.ts';
 import { configureGuest } from './configure-guest.ts';
@@ -144,6 +145,7 @@ export async function withBuildVm<T>(
     throw error;
   } finally {
     await stopVm(BUILD_VM, { vmsRoot, deadlineMs: 1_000 }).catch(() => {});
-    if (!keep) await rm(vmsRoot, { recursive: true, force: true });
+    if (keep) await redactFileInPlace(join(vmsRoot, BUILD_VM, 'serial.log'));
+    else await rm(vmsRoot, { recursive: true, force: true });
   }
 }

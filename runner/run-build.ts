@@ -1,4 +1,4 @@
-import { mkdir, rm } from 'node:fs/promises';
+import { chmod, mkdir, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import {
   describeOfflineGaps,
@@ -9,6 +9,7 @@ import {
 import type { AccelChoice } from '../builders/index.ts';
 import type { ResolvedRecipe } from '../dsl/resolved-recipe.ts';
 import { type CommandRunner, type Logger, silentLogger } from '../host/command-runner.ts';
+import { redactDeep, registerSecrets } from '../host/secret-values.ts';
 import type { BuildPlan, PlannedDownload, PlannedLayer } from '../plan/plan-build.ts';
 // The store's own modules, not templates/index.ts: a cache hit should not load the QEMU and SSH code.
 import { ensureTemplate } from '../templates/ensure-template.ts';
@@ -48,10 +49,17 @@ export interface BuildResult {
  * Runs a plan layer by layer, parents first. A layer whose key is stored is a cache hit: nothing boots. Otherwise
  * its key is locked (a concurrent build of the same key waits, then reuses), it is built, sealed and committed.
  */
-export async function runBuild(plan: BuildPlan, options: RunBuildOptions): Promise<BuildResult> {
+export async function runBuild(plan: BuildPlan, given: RunBuildOptions): Promise<BuildResult> {
+  const recipes = recipesByName(given.recipe);
+  // Callers of the API may resolve recipes themselves: whatever they did, no secret reaches an event or a log.
+  for (const recipe of recipes.values()) registerSecrets(recipe.secrets);
+  const listener = given.onEvent;
+  const options: RunBuildOptions = {
+    ...given,
+    ...(listener && { onEvent: (event: Parameters<typeof listener>[0]) => listener(redactDeep(event)) }),
+  };
   const store = openStore(options);
   const emit = options.onEvent ?? (() => {});
-  const recipes = recipesByName(options.recipe);
   const layers: BuildResult['layers'][number][] = [];
   let template: Template | undefined;
   if (options.fetchOptions?.offline) await requireOfflineInputs(plan, store, options.fetchOptions);
@@ -141,7 +149,10 @@ export async function createLayerContext(
   options: RunBuildOptions,
 ): Promise<LayerContext> {
   const logDir = join(dirname(store.root), 'logs', `${layer.recipe}-${layer.arch}-${layer.key.slice(0, 12)}`);
-  await mkdir(logDir, { recursive: true });
+  await mkdir(logDir, { recursive: true, mode: 0o700 });
+  // mkdir leaves the mode of folders that exist alone: logs hold command output, for their owner only.
+  await chmod(dirname(logDir), 0o700);
+  await chmod(logDir, 0o700);
   return {
     layer,
     recipe: recipes.get(layer.recipe)!,

@@ -132,7 +132,8 @@ export async function commitTemplate(
     interrupted(options.signal);
     const disk = join(tmp, DISK_FILE);
     await moveFile(input.disk, disk);
-    await chmod(disk, 0o444);
+    // Read-only, and for its owner only: a template may hold what its recipe wrote (keys, password hashes).
+    await chmod(disk, 0o400);
     await fsyncPath(disk);
 
     await options.onStage?.('manifest');
@@ -162,9 +163,9 @@ export async function commitTemplate(
       machine: input.machine,
     };
     const manifestPath = join(tmp, MANIFEST_FILE);
-    await writeFile(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o444 });
+    await writeFile(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o400 });
     await fsyncPath(manifestPath);
-    await chmod(tmp, 0o555);
+    await chmod(tmp, 0o500);
 
     await options.onStage?.('rename');
     interrupted(options.signal);

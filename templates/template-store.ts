@@ -91,7 +91,7 @@ export async function listTemplateDirNames(store: TemplateStore): Promise<string
     .sort();
 }
 
-/** Templates are read-only on disk (files 0444, directory 0555); removing one makes it writable first. */
+/** Templates are read-only and their owner's only (files 0400, directory 0500); removing one makes it writable first. */
 export async function removeReadOnlyDir(dir: string): Promise<void> {
   await chmod(dir, 0o755).catch(() => {});
   await rm(dir, { recursive: true, force: true });

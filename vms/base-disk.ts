@@ -26,7 +26,7 @@ export async function ensureBaseDisk(vmsRoot: string, template: Template): Promi
     } catch {
       await copyFile(template.disk, scratch, constants.COPYFILE_FICLONE);
     }
-    await chmod(scratch, 0o444);
+    await chmod(scratch, 0o400);
     await rename(scratch, target);
   } catch (error) {
     await rm(scratch, { force: true });

@@ -65,7 +65,7 @@ describe('pullRelease', () => {
     await expectSameTemplate(result.template);
     expect((await listTemplates(store)).map((entry) => entry.name)).toEqual(['node-x86_64-abababababab']);
     // The store's rules hold for a pulled template too: read-only, no scratch folder left.
-    expect((await stat(result.template.disk)).mode & 0o777).toBe(0o444);
+    expect((await stat(result.template.disk)).mode & 0o777).toBe(0o400);
     expect(await storeEntries(store)).toEqual(['node-x86_64-abababababab']);
   });
 

@@ -19,7 +19,7 @@ export async function tempDir(label: string): Promise<string> {
 
 afterAll(async () => {
   for (const dir of made.splice(0)) {
-    // Templates inside are read-only (0555 directories); make them writable so a non-root user can delete them.
+    // Templates inside are read-only (0500 directories); make them writable so a non-root user can delete them.
     await execa('chmod', ['-R', 'u+w', dir], { reject: false });
     await rm(dir, { recursive: true, force: true });
   }

@@ -30,9 +30,9 @@ describe('commitTemplate', () => {
     expect(await readdir(store.root)).toEqual([template.name]);
     expect((await readdir(template.dir)).sort()).toEqual(['disk.qcow2', 'manifest.json']);
     expect(existsSync(disk)).toBe(false);
-    expect(await mode(template.disk)).toBe(0o444);
-    expect(await mode(join(template.dir, 'manifest.json'))).toBe(0o444);
-    expect(await mode(template.dir)).toBe(0o555);
+    expect(await mode(template.disk)).toBe(0o400);
+    expect(await mode(join(template.dir, 'manifest.json'))).toBe(0o400);
+    expect(await mode(template.dir)).toBe(0o500);
 
     const manifest = JSON.parse(await readFile(join(template.dir, 'manifest.json'), 'utf8'));
     expect(templateManifestSchema.parse(manifest)).toEqual(manifest);

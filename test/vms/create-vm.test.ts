@@ -31,7 +31,7 @@ describe('createVm', () => {
     expect(await readQcow2Header(paths.disk)).toEqual({ virtualSize: 64 * 1024 ** 2, backingFile: base });
     expect(base.startsWith('/')).toBe(true);
     expect(base.startsWith(sandbox.store.root)).toBe(false);
-    expect((await stat(base)).mode & 0o777).toBe(0o444);
+    expect((await stat(base)).mode & 0o777).toBe(0o400);
     expect(record.disk).toEqual({ mode: 'linked', backingFile: base });
     expect((await stat(paths.dir)).mode & 0o777).toBe(0o700);
     expect((await readdir(paths.dir)).sort()).toEqual([
