@@ -4,6 +4,7 @@ export { fetchArtifacts } from './fetch-artifacts.ts';
 export { formatBytes, formatDuration } from './format-units.ts';
 export type { HttpGetOptions, HttpResponse, HttpTransport } from './http-transport.ts';
 export { type CacheEntry, type CacheListing, listCache, type PartialDownload } from './list-cache.ts';
+export { lookupPublishedChecksum } from './lookup-published-checksum.ts';
 export { nodeHttpTransport } from './node-http-transport.ts';
 export { parseChecksumFile } from './parse-checksum-file.ts';
 export {

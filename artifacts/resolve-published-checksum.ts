@@ -12,21 +12,43 @@ import { writeFileAtomic } from './write-file-atomic.ts';
 /**
  * The checksum a published sums file gives for the request's file. The sums file is kept in `sums/` (keyed by its
  * URL) so a cached artifact needs no request at all, offline included; it is fetched again only when the cached copy
- * has no line for the file.
+ * has no line for the file. `fresh` reads the publisher's copy first (a plan pins the digest into its cache keys, so
+ * an upstream change must be seen), and falls back to the cached copy, with a warning, when it cannot be read.
  */
 export async function resolvePublishedChecksum(
   request: ResolvedArtifactRequest,
   layout: CacheLayout,
   options: ResolvedFetchOptions,
+  { fresh = false }: { fresh?: boolean } = {},
 ): Promise<Checksum> {
   const checksumUrl = request.checksumUrl as string;
   const cachePath = layout.sumsPath(checksumUrl);
   const cached = await readFile(cachePath, 'utf8').catch(() => undefined);
+  if (fresh && !options.offline) {
+    const current = await readSumsFile(checksumUrl, request, options).catch((error: unknown) => {
+      if (!(error instanceof TnbuildError) || cached === undefined) throw error;
+      options.logger.warn(
+        `${checksumUrl} could not be read (${error.message}); using the copy cached in ${cachePath}.`,
+      );
+      return undefined;
+    });
+    if (current !== undefined) return pick(current, checksumUrl, request, layout, cachePath);
+  }
   const fromCache =
     cached === undefined ? undefined : parseChecksumFile(cached, request.fileName, request.algorithm);
   if (fromCache) return { algorithm: request.algorithm, value: fromCache };
 
-  const text = await readSumsFile(checksumUrl, request, options);
+  return pick(await readSumsFile(checksumUrl, request, options), checksumUrl, request, layout, cachePath);
+}
+
+/** The request's line of a sums file just read; the file is cached only when it has one. */
+async function pick(
+  text: string,
+  checksumUrl: string,
+  request: ResolvedArtifactRequest,
+  layout: CacheLayout,
+  cachePath: string,
+): Promise<Checksum> {
   const value = parseChecksumFile(text, request.fileName, request.algorithm);
   if (!value) {
     const preview = text

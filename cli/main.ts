@@ -83,12 +83,16 @@ export function createCli() {
       print(await validate(names, { ...globalOptions(flags), typecheck: flags.typecheck !== false }));
     });
 
-  cli
-    .command('plan <name>', 'Show the layers, each step, the cache keys and the downloads; starts no VM')
+  withDownloadOptions(
+    cli.command('plan <name>', 'Show the layers, each step, the cache keys and the downloads; starts no VM'),
+  )
     .option('--json', 'Print the plan as JSON')
     .action(async (name: string, flags: Flags) => {
       const { plan } = await import('./plan.ts');
-      print((await plan(name, { ...globalOptions(flags), json: Boolean(flags.json) })).text);
+      print(
+        (await plan(name, { ...globalOptions(flags), ...downloadFlags(flags), json: Boolean(flags.json) }))
+          .text,
+      );
     });
 
   cli

@@ -1,22 +1,28 @@
 import { planFetch } from '../artifacts/index.ts';
 import { loadRecipe } from '../dsl/load-recipes.ts';
 import { formatPlan } from '../plan/format-plan.ts';
-import { imageCodeVersion } from '../plan/image-code-version.ts';
-import { type BuildPlan, planBuild } from '../plan/plan-build.ts';
+import type { BuildPlan } from '../plan/plan-build.ts';
 import { toArtifactRequest } from '../runner/artifact-request.ts';
+import { planRecipe } from '../runner/plan-recipe.ts';
 import { listTemplates } from '../templates/index.ts';
+import { type DownloadFlags, fetchOptionsFor } from './fetch-options.ts';
 import type { GlobalOptions } from './global-options.ts';
+import { createConsoleLogger } from './output.ts';
 import { storeFor } from './template-for-recipe.ts';
 
-export interface PlanOptions extends GlobalOptions {
+export interface PlanOptions extends GlobalOptions, DownloadFlags {
   readonly json?: boolean;
-  readonly cache?: string;
 }
 
 /** `tnbuild plan <name>`: the layers, every step in order, the cache keys and the downloads. No VM. */
 export async function plan(name: string, options: PlanOptions): Promise<{ plan: BuildPlan; text: string }> {
   const recipe = await loadRecipe(options.recipes, name);
-  const built = planBuild(recipe, options.arch, imageCodeVersion());
+  // Published checksums are read (or taken from the cache) so the keys shown are the keys a build would use.
+  const { plan: built } = await planRecipe(
+    recipe,
+    options.arch,
+    fetchOptionsFor(options, createConsoleLogger(options.verbose)),
+  );
   if (options.json) return { plan: built, text: JSON.stringify(built, null, 2) };
 
   // What is at hand already: stored templates by key, cached downloads by URL. Looking makes no request.

@@ -1,8 +1,7 @@
 import type { AccelChoice } from '../builders/index.ts';
 import { loadRecipe } from '../dsl/load-recipes.ts';
 import { TnbuildError } from '../errors/index.ts';
-import { imageCodeVersion } from '../plan/image-code-version.ts';
-import { planBuild } from '../plan/plan-build.ts';
+import { planRecipe } from '../runner/plan-recipe.ts';
 import { runBuild } from '../runner/run-build.ts';
 import { type DownloadFlags, fetchOptionsFor } from './fetch-options.ts';
 import type { GlobalOptions } from './global-options.ts';
@@ -30,15 +29,16 @@ export async function recipe(name: string, options: RecipeCommandOptions): Promi
       },
     );
   }
-  const plan = planBuild(resolved, options.arch, imageCodeVersion());
   const logger = createConsoleLogger(options.verbose);
+  const fetchOptions = fetchOptionsFor(options, logger);
+  const { recipe: pinned, plan } = await planRecipe(resolved, options.arch, fetchOptions);
   const runOptions = {
-    recipe: resolved,
+    recipe: pinned,
     output: options.output,
     force: options.force ?? false,
     accel: options.accel ?? 'auto',
     onError: options.onError ?? 'remove',
-    fetchOptions: fetchOptionsFor(options, logger),
+    fetchOptions,
     logger,
     ...(options.signal && { signal: options.signal }),
   } as const;

@@ -1,11 +1,28 @@
 import { join, resolve } from 'node:path';
 import { loadRecipe } from '../dsl/load-recipes.ts';
 import type { ResolvedRecipe } from '../dsl/resolved-recipe.ts';
-import { TnbuildError } from '../errors/index.ts';
-import { computeCacheKey } from '../plan/cache-key.ts';
-import { imageCodeVersion } from '../plan/image-code-version.ts';
+import type { Arch } from '../dsl/schema.ts';
+import { isTnbuildError, TnbuildError } from '../errors/index.ts';
+import { planRecipe } from '../runner/plan-recipe.ts';
 import { findTemplate, openTemplateStore, type Template, type TemplateStore } from '../templates/index.ts';
 import type { GlobalOptions } from './global-options.ts';
+
+/**
+ * The key a build of the recipe would have now, computed without the network: a checksum published in a sums file
+ * is taken from the download cache, where the build (or `tnbuild fetch`) left it.
+ */
+export async function currentKey(recipe: ResolvedRecipe, arch: Arch): Promise<string> {
+  try {
+    return (await planRecipe(recipe, arch, { offline: true })).plan.layers.at(-1)!.key;
+  } catch (error) {
+    if (!isTnbuildError(error)) throw error;
+    throw new TnbuildError(
+      'TNB500',
+      `the key of ${recipe.name} (${arch}) depends on a published checksum that is not in the download cache`,
+      { cause: error, hint: `Run \`tnbuild fetch ${recipe.name} --arch ${arch}\` where the network allows.` },
+    );
+  }
+}
 
 export function storeFor(options: Pick<GlobalOptions, 'output'>): TemplateStore {
   return openTemplateStore({ root: join(resolve(options.output), 'templates') });
@@ -17,7 +34,7 @@ export async function templateForRecipe(
   options: GlobalOptions,
 ): Promise<{ recipe: ResolvedRecipe; template: Template }> {
   const recipe = await loadRecipe(options.recipes, name);
-  const key = computeCacheKey(recipe, options.arch, imageCodeVersion());
+  const key = await currentKey(recipe, options.arch);
   const template = await findTemplate(storeFor(options), key);
   if (!template) {
     throw new TnbuildError(

@@ -1,11 +1,9 @@
 import { formatBytes } from '../artifacts/index.ts';
 import { loadRecipes } from '../dsl/load-recipes.ts';
 import { TnbuildError } from '../errors/index.ts';
-import { computeCacheKey } from '../plan/cache-key.ts';
-import { imageCodeVersion } from '../plan/image-code-version.ts';
 import { gcTemplates, listTemplates, removeTemplate } from '../templates/index.ts';
 import type { GlobalOptions } from './global-options.ts';
-import { storeFor } from './template-for-recipe.ts';
+import { currentKey, storeFor } from './template-for-recipe.ts';
 
 export interface TemplatesCommandOptions extends GlobalOptions {
   readonly dryRun?: boolean;
@@ -39,9 +37,16 @@ export async function templates(
     case 'gc': {
       // Keep what the recipes as they are now would use.
       const { recipes } = await loadRecipes(options.recipes);
-      const keep = [...recipes.values()].flatMap((recipe) =>
-        recipe.arches.map((arch) => computeCacheKey(recipe, arch, imageCodeVersion())),
-      );
+      const stored = await listTemplates(store);
+      const keep: string[] = [];
+      for (const recipe of recipes.values()) {
+        for (const arch of recipe.arches) {
+          const key = await currentKey(recipe, arch).catch(() => undefined);
+          if (key !== undefined) keep.push(key);
+          // Whose key cannot be known offline: keep every template of that recipe rather than guess.
+          else keep.push(...stored.filter((t) => t.manifest.recipe === recipe.name).map((t) => t.key));
+        }
+      }
       const report = await gcTemplates(store, { keep, dryRun: options.dryRun ?? false });
       const verb = options.dryRun ? 'would remove' : 'removed';
       return [

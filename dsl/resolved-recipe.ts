@@ -6,7 +6,12 @@ import type { Arch } from './schema.ts';
 export type PerArch<T> = Readonly<Partial<Record<Arch, T>>>;
 
 export type ResolvedChecksum =
-  | { readonly algorithm: 'sha256' | 'sha512'; readonly value: string }
+  | {
+      readonly algorithm: 'sha256' | 'sha512';
+      readonly value: string;
+      /** The sums file the value was read from, when the recipe named one (pinPublishedChecksums). */
+      readonly publishedIn?: string;
+    }
   | { readonly algorithm: 'sha256' | 'sha512'; readonly file: string };
 
 export interface ResolvedArtifact {

@@ -9,9 +9,9 @@ export interface PlanStatus {
 }
 
 export function formatChecksum(checksum: ResolvedChecksum): string {
-  return 'value' in checksum
-    ? `${checksum.algorithm}:${checksum.value}`
-    : `${checksum.algorithm} from ${checksum.file}`;
+  if (!('value' in checksum)) return `${checksum.algorithm} from ${checksum.file}`;
+  const value = `${checksum.algorithm}:${checksum.value}`;
+  return checksum.publishedIn ? `${value} (published in ${checksum.publishedIn})` : value;
 }
 
 /** The plan as plain lines: the layers, each step in order, the keys and the downloads. */

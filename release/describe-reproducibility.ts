@@ -49,6 +49,8 @@ export function describeReproducibility(facts: ReproducibilityFacts): Reproducib
 function describeInput(recipe: string, input: TemplateInput, cache: readonly CacheEntry[]): ReleaseInput {
   const base = { recipe, name: input.name, ...(input.url !== undefined && { url: input.url }) };
   if (input.sha256) return { ...base, checksum: `sha256:${input.sha256}`, pinnedBy: 'content' };
+  if (input.checksum && input.checksumFile && PINNED.test(input.checksum))
+    return { ...base, checksum: input.checksum, pinnedBy: `published in ${input.checksumFile}` };
   if (input.checksum && PINNED.test(input.checksum))
     return { ...base, checksum: input.checksum, pinnedBy: 'recipe' };
   if (input.checksum) {

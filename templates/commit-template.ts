@@ -6,7 +6,7 @@ import { TnbuildError } from '../errors/index.ts';
 import { fsyncPath } from '../host/fsync-path.ts';
 import { pathInside } from '../host/path-inside.ts';
 import { readQcow2Header } from './qcow2-header.ts';
-import type { TemplateInput, TemplateManifest } from './template-manifest.ts';
+import { type TemplateInput, type TemplateManifest, templateManifestSchema } from './template-manifest.ts';
 import {
   assertKey,
   DISK_FILE,
@@ -104,6 +104,28 @@ function interrupted(signal: AbortSignal | undefined): void {
     });
 }
 
+function manifestOf(input: CommitTemplateInput, virtualSize: number, actualSize: number): TemplateManifest {
+  return {
+    format: 1,
+    recipe: input.recipe,
+    key: input.key,
+    parentKey: input.parentKey,
+    arch: input.arch,
+    os: input.os,
+    inputs: [...input.inputs],
+    disk: { file: DISK_FILE, virtualSize, actualSize, compressed: input.compressed },
+    builtAt: input.builtAt.toISOString(),
+    buildMs: Math.round(input.buildMs),
+    versions: input.versions,
+    packages: [...input.packages],
+    sshUser: input.sshUser,
+    vm: input.vm,
+    ports: input.ports,
+    ...(input.network && { network: input.network }),
+    machine: input.machine,
+  };
+}
+
 /**
  * Stores a built template: moves the disk into `.tmp-<name>-<pid>-<rand>/`, writes the manifest, makes both
  * read-only, fsyncs, and renames the directory into place, so a reader sees no template or a whole one. Any
@@ -123,6 +145,16 @@ export async function commitTemplate(
     );
   }
   const name = templateDirName(input.recipe, input.arch, input.key);
+  // Whatever the store writes it must read back: a manifest its own schema refuses is a bug, found before the
+  // disk is moved.
+  const checked = templateManifestSchema.safeParse(manifestOf(input, header.virtualSize, 0));
+  if (!checked.success) {
+    const first = checked.error.issues[0];
+    throw new TnbuildError(
+      'TNB900',
+      `the manifest for ${name} would not be readable (${first?.path.join('.')}: ${first?.message})`,
+    );
+  }
   const finalDir = pathInside(store.root, name);
   await mkdir(store.root, { recursive: true });
   const tmp = pathInside(store.root, tmpDirName(name));
@@ -138,30 +170,7 @@ export async function commitTemplate(
 
     await options.onStage?.('manifest');
     interrupted(options.signal);
-    const manifest: TemplateManifest = {
-      format: 1,
-      recipe: input.recipe,
-      key: input.key,
-      parentKey: input.parentKey,
-      arch: input.arch,
-      os: input.os,
-      inputs: [...input.inputs],
-      disk: {
-        file: DISK_FILE,
-        virtualSize: header.virtualSize,
-        actualSize: (await stat(disk)).blocks * 512,
-        compressed: input.compressed,
-      },
-      builtAt: input.builtAt.toISOString(),
-      buildMs: Math.round(input.buildMs),
-      versions: input.versions,
-      packages: [...input.packages],
-      sshUser: input.sshUser,
-      vm: input.vm,
-      ports: input.ports,
-      ...(input.network && { network: input.network }),
-      machine: input.machine,
-    };
+    const manifest = manifestOf(input, header.virtualSize, (await stat(disk)).blocks * 512);
     const manifestPath = join(tmp, MANIFEST_FILE);
     await writeFile(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o400 });
     await fsyncPath(manifestPath);

@@ -17,7 +17,13 @@ function describeInput(
       : 'value' in checksum
         ? `${checksum.algorithm}:${checksum.value}`
         : checksum.file;
-  return { name, url, ...(pinned !== undefined && { checksum: pinned }) };
+  const publishedIn = checksum && 'value' in checksum ? checksum.publishedIn : undefined;
+  return {
+    name,
+    url,
+    ...(pinned !== undefined && { checksum: pinned }),
+    ...(publishedIn !== undefined && { checksumFile: publishedIn }),
+  };
 }
 
 /**

@@ -27,6 +27,8 @@ export const templateInputSchema = z.strictObject({
   sha256: sha256HexSchema.optional(),
   url: lineSchema.optional(),
   checksum: lineSchema.optional(),
+  /** The published sums file `checksum` was read from when the build was planned. */
+  checksumFile: lineSchema.optional(),
 });
 
 /** `manifest.json` beside each template's disk. `format` changes only when a field changes meaning. */

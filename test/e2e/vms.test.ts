@@ -125,7 +125,7 @@ function templateInput(
     os: { family: 'debian', release: '12' },
     disk,
     compressed: false,
-    inputs: [{ name: 'rootfs', sha256: 'e2e' }],
+    inputs: [{ name: 'rootfs', sha256: 'e2'.repeat(32) }],
     packages,
     sshUser: 'warden',
     vm: {

@@ -22,6 +22,16 @@ async function scratchDisk(): Promise<string> {
 const mode = async (path: string): Promise<number> => (await stat(path)).mode & 0o777;
 
 describe('commitTemplate', () => {
+  it('refuses (TNB900) a manifest it could not read back, before the disk is moved', async () => {
+    const store = await newStore();
+    const disk = await scratchDisk();
+    await expect(
+      commitTemplate(store, sampleInput(disk, { inputs: [{ name: 'rootfs', sha256: 'e2e' }] })),
+    ).rejects.toMatchObject({ code: 'TNB900', message: expect.stringContaining('inputs.0.sha256') });
+    expect(existsSync(disk)).toBe(true);
+    expect(await readdir(store.root).catch(() => [])).toEqual([]);
+  });
+
   it('stores <recipe>-<arch>-<key12>/ with the disk and a manifest, read-only, and moves the disk in', async () => {
     const store = await newStore();
     const disk = await scratchDisk();
