@@ -167,7 +167,7 @@ async function runAnsible(
       throw new Error(`ansible did not report a no-op:\n${result.stdout.slice(-400)}`);
     return { label: `${version} (pipelining, ControlPersist)`, totalMs, perTaskMs: totalMs / tasks };
   } finally {
-    await execa('ssh', ['-O', 'exit', '-o', `ControlPath=${work}/cp/%C`, `${account.name}@127.0.0.1`], {
+    await execa('ssh', ['-O', 'exit', '-o', `ControlPath=${work}/cp/%C`, '--', `${account.name}@127.0.0.1`], {
       reject: false,
     });
     await rm(work, { recursive: true, force: true });

@@ -1,4 +1,4 @@
-import { access, rm } from 'node:fs/promises';
+import { access, chmod, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { TnbuildError } from '../errors/index.ts';
 import type { CommandRunner } from '../host/command-runner.ts';
@@ -80,6 +80,9 @@ export async function startVm(name: string, options: StartVmOptions = {}): Promi
   await checkBackingFile(record, paths);
   await checkPorts(record, vmsRoot);
   await rm(paths.pidFile, { force: true });
+  // QEMU appends to the serial log and keeps the mode of a file that exists: the console is its owner's only.
+  await writeFile(paths.serialLog, '', { flag: 'a', mode: 0o600 });
+  await chmod(paths.serialLog, 0o600);
   const result = await runner.run('sh', [paths.startScript], { reject: false, timeout: 60_000 });
   if (result.exitCode !== 0) {
     const stderr = result.stderr.trimEnd().split('\n').slice(-10);

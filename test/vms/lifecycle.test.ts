@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -60,8 +60,9 @@ describe('VM lifecycle on a real QEMU', () => {
       'node-a running',
       'node-b stopped',
     ]);
-    // The serial console goes to its log although nobody is attached.
+    // The serial console goes to its log although nobody is attached; only the owner reads it.
     expect(existsSync(paths.serialLog)).toBe(true);
+    expect((await stat(paths.serialLog)).mode & 0o777).toBe(0o600);
   });
 
   it('stops a guest that ignores the ACPI button: QEMU is told to quit once the deadline passes', async () => {
