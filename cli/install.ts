@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadRecipe } from '../dsl/load-recipes.ts';
 import { resolveVmsRoot, startVm } from '../vms/index.ts';
 import { type RecipeCommandOptions, recipe } from './recipe.ts';
 import { createFromRecipe } from './vm.ts';
@@ -22,7 +23,8 @@ export async function install(options: InstallOptions): Promise<string[]> {
   for (const name of names) lines.push(...(await recipe(name, options)));
   const started = Date.now();
   for (const name of names) {
-    const vmName = `trustnet-${name}`;
+    // The recipe names its clones (`vm.name`); nothing assumes trustnet-<recipe>.
+    const vmName = (await loadRecipe(options.recipes, name)).vm.name;
     if (existsSync(join(resolveVmsRoot(), vmName, 'vm.json')) && !options.replace) {
       lines.push(`${vmName} exists; kept it (pass --replace to recreate it from the template)`);
       continue;

@@ -2,6 +2,15 @@ import { readFileSync } from 'node:fs';
 import { type Command, cac } from 'cac';
 import { isArch } from '../dsl/arch.ts';
 import { TnbuildError } from '../errors/index.ts';
+import { closestWord } from '../host/closest-word.ts';
+import {
+  type Action,
+  actionLines,
+  CACHE_ACTIONS,
+  requireAction,
+  TEMPLATES_ACTIONS,
+  VM_ACTIONS,
+} from './actions.ts';
 import { type GlobalOptions, hostArch } from './global-options.ts';
 import { redactConsoleOutput, reportError } from './output.ts';
 
@@ -33,6 +42,43 @@ function downloadFlags(flags: Flags) {
     ...(flags.mirror !== undefined && { mirror: String(flags.mirror) }),
     offline: Boolean(flags.offline),
   };
+}
+
+function wholeNumber(flag: string, value: unknown): number {
+  const text = String(value);
+  if (/^\d+$/.test(text)) return Number(text);
+  throw new TnbuildError('TNB110', `${flag} must be a whole number, got "${text}"`);
+}
+
+const ACTIONS: Record<string, readonly Action[]> = {
+  vm: VM_ACTIONS,
+  templates: TEMPLATES_ACTIONS,
+  cache: CACHE_ACTIONS,
+};
+
+type HelpSection = { title?: string; body: string };
+
+/** cac's help, plus what it leaves out: the command's description, its actions, and `--version`. */
+function helpSections(
+  command: string | undefined,
+  description: string | undefined,
+  sections: HelpSection[],
+): HelpSection[] {
+  const [, ...rest] = sections;
+  const head = {
+    body: `tnbuild ${VERSION}: ${command && description ? description : 'golden VM images from TypeScript recipes'}`,
+  };
+  const actions = command ? ACTIONS[command] : undefined;
+  const options = rest.find((section) => section.title === 'Options');
+  if (!command && options) {
+    // Aligned with cac's column: the first line's name, padded, then two spaces.
+    const column = /^(\s+\S.*?\s{2,})\S/.exec(options.body)?.[1]?.length ?? 18;
+    options.body += `\n${'  --version'.padEnd(column)}Print tnbuild’s version`;
+  }
+  const usage = rest.findIndex((section) => section.title === 'Usage');
+  if (actions && command)
+    rest.splice(usage + 1, 0, { title: 'Actions', body: actionLines(command, actions) });
+  return [head, ...rest];
 }
 
 function oneOf<T extends string>(flag: string, value: unknown, allowed: readonly T[]): T {
@@ -160,7 +206,7 @@ export function createCli() {
 
   cli
     .command(
-      'vm <action> [name] [...command]',
+      'vm [action] [name] [...command]',
       'Clones in ~/vms: create <recipe> | start | stop | status | ssh | destroy | list',
     )
     .option('--name <name>', 'create: the VM name (default: the recipe’s vm.name, e.g. trustnet-node)')
@@ -171,10 +217,11 @@ export function createCli() {
       'Public key the clone lets in (default: ~/.ssh/id_ed25519.pub, else one made in ~/.vms/ssh)',
     )
     .option('--accel <accel>', 'auto | kvm | hvf | tcg', { default: 'auto' })
-    .action(async (action: string, name: string | undefined, command: string[], flags: Flags) => {
+    .action(async (action: string | undefined, name: string | undefined, command: string[], flags: Flags) => {
+      const chosen = requireAction('vm', action, VM_ACTIONS);
       const { vm } = await import('./vm.ts');
       print(
-        await vm(action, name, {
+        await vm(chosen, name, {
           ...globalOptions(flags),
           ...(flags.name !== undefined && { name: String(flags.name) }),
           full: Boolean(flags.full),
@@ -188,11 +235,12 @@ export function createCli() {
     });
 
   cli
-    .command('templates <action> [ref]', 'The template store: list | rm <name|key> | gc')
+    .command('templates [action] [ref]', 'The template store: list | rm <name|key> | gc')
     .option('--dry-run', 'gc: only say what would be removed')
-    .action(async (action: string, ref: string | undefined, flags: Flags) => {
+    .action(async (action: string | undefined, ref: string | undefined, flags: Flags) => {
+      const chosen = requireAction('templates', action, TEMPLATES_ACTIONS);
       const { templates } = await import('./templates.ts');
-      print(await templates(action, ref, { ...globalOptions(flags), dryRun: Boolean(flags.dryRun) }));
+      print(await templates(chosen, ref, { ...globalOptions(flags), dryRun: Boolean(flags.dryRun) }));
     });
 
   cli
@@ -249,26 +297,26 @@ export function createCli() {
   });
 
   cli
-    .command('cache <action>', 'Inspect the download cache: list | verify | prune')
+    .command('cache [action]', 'Inspect the download cache: list | verify | prune')
     .option('--cache <dir>', 'Download cache (default: $TNBUILD_CACHE or ~/.vms/cache)')
     .option('--older-than <days>', 'prune: files not used for this many days')
     .option('--keep <n>', 'prune: keep the n most recently used files')
     .option('--dry-run', 'prune: only say what would be removed')
-    .action(async (action: string, flags: Flags) => {
+    .action(async (action: string | undefined, flags: Flags) => {
+      const chosen = requireAction('cache', action, CACHE_ACTIONS);
       const { cache } = await import('./cache.ts');
-      const number = (value: unknown) => (value === undefined ? undefined : Number(value));
       print(
-        await cache(action, {
+        await cache(chosen, {
           ...globalOptions(flags),
           ...downloadFlags(flags),
-          olderThan: number(flags.olderThan),
-          keep: number(flags.keep),
+          ...(flags.olderThan !== undefined && { olderThan: wholeNumber('--older-than', flags.olderThan) }),
+          ...(flags.keep !== undefined && { keep: wholeNumber('--keep', flags.keep) }),
           dryRun: Boolean(flags.dryRun),
         }),
       );
     });
 
-  cli.help();
+  cli.help((sections) => helpSections(cli.matchedCommand?.name, cli.matchedCommand?.description, sections));
   // No cac `cli.version()`: its global boolean `--version` would swallow `release --version X`; main() answers
   // `tnbuild --version` itself.
   return cli;
@@ -292,9 +340,17 @@ export async function main(argv: readonly string[]): Promise<number> {
         cli.outputHelp();
         return 2;
       }
-      throw new TnbuildError('TNB110', `unknown command "${given}"`, {
-        hint: 'Run `tnbuild --help` for the commands.',
-      });
+      const near = closestWord(
+        given,
+        cli.commands.map((command) => command.name),
+      );
+      throw new TnbuildError(
+        'TNB110',
+        `unknown command "${given}"${near ? ` — did you mean "${near}"?` : ''}`,
+        {
+          hint: 'Run `tnbuild --help` for the commands.',
+        },
+      );
     }
     if (!wantsHelp) await cli.runMatchedCommand();
     return Number(process.exitCode ?? 0);

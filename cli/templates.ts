@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { formatBytes } from '../artifacts/index.ts';
 import { loadRecipes } from '../dsl/load-recipes.ts';
 import { TnbuildError } from '../errors/index.ts';
@@ -19,7 +20,14 @@ export async function templates(
   switch (action) {
     case 'list': {
       const all = await listTemplates(store);
-      if (!all.length) return [`no templates in ${store.root}`];
+      if (!all.length) {
+        const here = existsSync(store.root) || existsSync(options.recipes);
+        return [
+          here
+            ? `no templates in ${store.root}`
+            : `no templates: ${store.root} does not exist (run tnbuild inside your project, or pass --output DIR)`,
+        ];
+      }
       return all.map(
         (template) =>
           `${template.name.padEnd(40)} ${formatBytes(template.manifest.disk.actualSize).padStart(10)}  built ${template.manifest.builtAt}${template.manifest.parentKey ? `  on ${template.manifest.parentKey.slice(0, 12)}` : ''}`,
@@ -49,11 +57,14 @@ export async function templates(
       }
       const report = await gcTemplates(store, { keep, dryRun: options.dryRun ?? false });
       const verb = options.dryRun ? 'would remove' : 'removed';
-      return [
+      const lines = [
         ...report.removed.map((template) => `${verb} ${template.name}`),
         ...report.kept.map(({ template, reason }) => `kept ${template.name}: ${reason}`),
         ...report.debris.map((path) => `${verb} debris ${path}`),
       ];
+      if (report.removed.length === 0 && report.debris.length === 0)
+        lines.push(`nothing to remove in ${store.root}`);
+      return lines;
     }
     default:
       throw new TnbuildError('TNB110', `unknown templates action "${action}"; expected list | rm | gc`);

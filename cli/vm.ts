@@ -1,5 +1,6 @@
 import { type AccelChoice, requireHostTools, resolveAccel } from '../builders/index.ts';
 import { TnbuildError } from '../errors/index.ts';
+import { listTemplates } from '../templates/index.ts';
 import {
   createVm,
   destroyVm,
@@ -11,7 +12,7 @@ import {
   vmStatus,
 } from '../vms/index.ts';
 import type { GlobalOptions } from './global-options.ts';
-import { templateForRecipe } from './template-for-recipe.ts';
+import { storeFor, templateForRecipe } from './template-for-recipe.ts';
 import { resolveUserKey } from './user-key.ts';
 
 export interface VmCommandOptions extends GlobalOptions {
@@ -54,9 +55,7 @@ export async function vm(
       return [formatStatus(await vmStatus(need('a VM name')))];
     case 'list': {
       const statuses = await listVms();
-      return statuses.length
-        ? statuses.map(formatStatus)
-        : ['no VMs (create one with `tnbuild vm create node`)'];
+      return statuses.length ? statuses.map(formatStatus) : [await suggestFirstVm(options)];
     }
     case 'destroy': {
       const result = await destroyVm(need('a VM name'), { force: options.force ?? false });
@@ -81,6 +80,15 @@ export async function vm(
         `unknown vm action "${action}"; expected create | start | stop | status | ssh | destroy | list`,
       );
   }
+}
+
+/** What to do when there is no VM yet, for the state the user is in: a command that works now. */
+async function suggestFirstVm(options: VmCommandOptions): Promise<string> {
+  const stored = [...new Set((await listTemplates(storeFor(options))).map((t) => t.manifest.recipe))].sort();
+  if (stored.length > 0) {
+    return `no VMs; create one from a stored template: ${stored.map((name) => `\`tnbuild vm create ${name}\``).join(' or ')}`;
+  }
+  return 'no VMs and no templates yet; build one with `tnbuild recipe <name>` (see `tnbuild validate` for the recipes), or run `tnbuild install` for node and registry';
 }
 
 /** A clone of the recipe's current template, with the user's key and the recipe's name, ports and ULA. */

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { closestWord } from '../host/closest-word.ts';
 import { formatPath, type RecipeIssue } from './recipe-issue.ts';
 
 type ZodIssue = z.core.$ZodIssue;
@@ -52,7 +53,7 @@ function describe(issue: ZodIssue): string {
 }
 
 function unknownKeyMessage(key: string, known: readonly string[]): string {
-  const near = known.find((candidate) => editDistance(candidate.toLowerCase(), key.toLowerCase()) <= 2);
+  const near = closestWord(key, known);
   if (near) return `unknown field "${key}" — did you mean "${near}"?`;
   return known.length
     ? `unknown field "${key}"; expected one of: ${known.join(', ')}`
@@ -62,18 +63,4 @@ function unknownKeyMessage(key: string, known: readonly string[]): string {
 function show(value: unknown): string {
   const text = JSON.stringify(value) ?? String(value);
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let previous = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const current = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
-      previous = current;
-    }
-  }
-  return row[b.length]!;
 }
