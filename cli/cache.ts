@@ -1,6 +1,7 @@
 import { formatBytes, listCache, pruneCache, verifyCache } from '../artifacts/index.ts';
 import { TnbuildError } from '../errors/index.ts';
 import type { GlobalOptions } from './global-options.ts';
+import { type CommandOutput, jsonOutput } from './output.ts';
 
 export interface CacheCommandOptions extends GlobalOptions {
   readonly cache?: string;
@@ -10,11 +11,12 @@ export interface CacheCommandOptions extends GlobalOptions {
 }
 
 /** `tnbuild cache list|verify|prune`: see and clean ~/.vms/cache. */
-export async function cache(action: string, options: CacheCommandOptions): Promise<string[]> {
+export async function cache(action: string, options: CacheCommandOptions): Promise<CommandOutput> {
   const cacheDir = options.cache;
   switch (action) {
     case 'list': {
       const listing = await listCache({ cacheDir });
+      if (options.json) return jsonOutput({ ...listing });
       const lines = listing.entries.map(
         (entry) =>
           `${formatBytes(entry.size).padStart(10)}  ${entry.checksum.algorithm}:${entry.checksum.value.slice(0, 12)}  ${entry.names.join(', ')}  last used ${entry.lastUsedAt}`,

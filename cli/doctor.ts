@@ -17,18 +17,37 @@ const XORRISO_HINTS = {
   macos: 'brew install xorriso',
 };
 
+/** One line of the doctor's report, as `doctor --json` gives it. */
+export interface DoctorCheck {
+  readonly name: string;
+  readonly status: 'ok' | 'missing' | 'low' | 'note';
+  readonly path?: string;
+  readonly detail?: string;
+  /** The install command per host family, for what is missing. */
+  readonly install?: readonly string[];
+}
+
 export interface DoctorOptions extends GlobalOptions {
   readonly lookup?: HostLookup;
 }
 
 /** `tnbuild doctor`: every host prerequisite, found or missing with the exact install command. */
-export async function doctor(options: DoctorOptions): Promise<{ ok: boolean; text: string }> {
+export async function doctor(
+  options: DoctorOptions,
+): Promise<{ ok: boolean; text: string; checks: DoctorCheck[] }> {
   const lookup = options.lookup ?? nodeHostLookup;
   const lines: string[] = [];
+  const checks: DoctorCheck[] = [];
   let ok = true;
   const report = (
     check: HostToolCheck | { name: string; found: boolean; path?: string; install: typeof XORRISO_HINTS },
   ) => {
+    checks.push({
+      name: check.name,
+      status: check.found ? 'ok' : 'missing',
+      ...(check.path && { path: check.path }),
+      ...(!check.found && { install: formatInstallHints(check.install) }),
+    });
     lines.push(`${check.found ? 'ok     ' : 'missing'} ${check.name}${check.path ? `  ${check.path}` : ''}`);
     if (!check.found) {
       ok = false;
@@ -37,10 +56,10 @@ export async function doctor(options: DoctorOptions): Promise<{ ok: boolean; tex
   };
 
   const seen = new Set<string>();
-  const checks = new Map<Arch, HostToolCheck[]>();
+  const toolChecks = new Map<Arch, HostToolCheck[]>();
   for (const arch of ARCHES) {
-    checks.set(arch, await checkHostTools(arch, lookup));
-    for (const check of checks.get(arch)!) {
+    toolChecks.set(arch, await checkHostTools(arch, lookup));
+    for (const check of toolChecks.get(arch)!) {
       if (seen.has(check.name)) continue;
       seen.add(check.name);
       report(check);
@@ -62,17 +81,18 @@ export async function doctor(options: DoctorOptions): Promise<{ ok: boolean; tex
     const enough = free === undefined || free >= MIN_FREE_BYTES;
     if (!enough) ok = false;
     const shown = free === undefined ? 'unknown' : `${(free / 2 ** 30).toFixed(1)} GiB free`;
+    checks.push({ name: label, status: enough ? 'ok' : 'low', detail: shown });
     lines.push(
       `${enough ? 'ok     ' : 'low    '} ${label}  ${shown}${enough ? '' : ` (a build wants ${MIN_FREE_BYTES / 2 ** 30} GiB)`}`,
     );
   }
 
   const hostArch: Arch = process.arch === 'arm64' ? 'aarch64' : 'x86_64';
-  const qemu = checks
+  const qemu = toolChecks
     .get(hostArch)!
     .find((check) => check.kind === 'binary' && check.name.startsWith('qemu-system'));
   if (qemu?.found && qemu.path) {
-    const firmware = checks.get(hostArch)!.find((check) => check.kind === 'firmware');
+    const firmware = toolChecks.get(hostArch)!.find((check) => check.kind === 'firmware');
     const accel = await resolveAccel({
       arch: hostArch,
       choice: 'auto',
@@ -82,6 +102,11 @@ export async function doctor(options: DoctorOptions): Promise<{ ok: boolean; tex
     const detail = accel.fallbackReason
       ? ` (${accel.fallbackReason}); builds run under TCG emulation, several times slower`
       : ` (proved in ${accel.probeMs} ms)`;
+    checks.push({
+      name: `accelerator for ${hostArch} guests`,
+      status: accel.accel === 'tcg' ? 'note' : 'ok',
+      detail: `${accel.accel}${detail}`,
+    });
     lines.push(
       `${accel.accel === 'tcg' ? 'note   ' : 'ok     '} accelerator for ${hostArch} guests: ${accel.accel}${detail}`,
     );
@@ -92,7 +117,7 @@ export async function doctor(options: DoctorOptions): Promise<{ ok: boolean; tex
       ? 'doctor: everything tnbuild needs is here'
       : 'doctor: install what is missing above, then run `tnbuild doctor` again',
   );
-  return { ok, text: lines.join('\n') };
+  return { ok, text: lines.join('\n'), checks };
 }
 
 async function freeBytes(path: string): Promise<number | undefined> {

@@ -8,6 +8,8 @@ export interface GlobalOptions {
   readonly output: string;
   readonly arch: Arch;
   readonly verbose: boolean;
+  /** Machine-readable output (see README, "JSON output"). @default false */
+  readonly json?: boolean;
 }
 
 /** The host's architecture in QEMU's naming; recipes build for it unless --arch says otherwise. */

@@ -19,6 +19,9 @@ export interface InstallOptions extends RecipeCommandOptions {
  */
 export async function install(options: InstallOptions): Promise<string[]> {
   const lines: string[] = [];
+  // With --json every line is an event object, like the build events before it.
+  const say = (event: Record<string, unknown>, text: string) =>
+    lines.push(options.json ? JSON.stringify({ time: new Date().toISOString(), ...event }) : text);
   const names = options.names ?? ['node', 'registry'];
   for (const name of names) lines.push(...(await recipe(name, options)));
   const started = Date.now();
@@ -26,13 +29,23 @@ export async function install(options: InstallOptions): Promise<string[]> {
     // The recipe names its clones (`vm.name`); nothing assumes trustnet-<recipe>.
     const vmName = (await loadRecipe(options.recipes, name)).vm.name;
     if (existsSync(join(resolveVmsRoot(), vmName, 'vm.json')) && !options.replace) {
-      lines.push(`${vmName} exists; kept it (pass --replace to recreate it from the template)`);
+      say(
+        { type: 'vm-kept', vm: vmName },
+        `${vmName} exists; kept it (pass --replace to recreate it from the template)`,
+      );
       continue;
     }
-    lines.push(await createFromRecipe(name, { ...options, force: options.replace ?? false }));
+    const created = await createFromRecipe(name, { ...options, force: options.replace ?? false });
+    say({ type: 'vm-created', vm: vmName, recipe: name }, created);
     const status = await startVm(vmName);
-    lines.push(`started ${vmName} (pid ${status.pid}); ssh: tnbuild vm ssh ${vmName}`);
+    say(
+      { type: 'vm-started', vm: vmName, pid: status.pid, ports: status.ports },
+      `started ${vmName} (pid ${status.pid}); ssh: tnbuild vm ssh ${vmName}`,
+    );
   }
-  lines.push(`VMs ready in ${((Date.now() - started) / 1000).toFixed(1)} s after the templates`);
+  say(
+    { type: 'done', vmsMs: Date.now() - started },
+    `VMs ready in ${((Date.now() - started) / 1000).toFixed(1)} s after the templates`,
+  );
   return lines;
 }

@@ -12,7 +12,7 @@ import {
   VM_ACTIONS,
 } from './actions.ts';
 import { type GlobalOptions, hostArch } from './global-options.ts';
-import { redactConsoleOutput, reportError } from './output.ts';
+import { type CommandOutput, jsonOutput, redactConsoleOutput, reportError } from './output.ts';
 
 // Thin: parse flags into an options object, lazily import the one command asked for, print its result.
 // Exit codes: 0 ok, 1 build failure, 2 bad input or usage, 3 internal bug.
@@ -33,6 +33,7 @@ function globalOptions(flags: Flags): GlobalOptions {
     output: String(flags.output ?? 'output'),
     arch,
     verbose: Boolean(flags.verbose),
+    json: Boolean(flags.json),
   };
 }
 
@@ -109,8 +110,10 @@ function withDownloadOptions(command: Command): Command {
     .option('--offline', 'Never contact upstream; fail with the list of what is missing');
 }
 
-function print(lines: string | readonly string[]): void {
-  console.log(typeof lines === 'string' ? lines : lines.join('\n'));
+function print(output: string | CommandOutput): void {
+  if (typeof output === 'string') console.log(output);
+  else if ('json' in output) console.log(JSON.stringify(output.json, null, 2));
+  else console.log(output.join('\n'));
 }
 
 export function createCli() {
@@ -119,7 +122,11 @@ export function createCli() {
     .option('--arch <arch>', 'Guest architecture: aarch64 | x86_64 (default: the host’s)')
     .option('--recipes <dir>', 'Folder holding the recipes', { default: 'recipes' })
     .option('--output <dir>', 'Folder for build products', { default: 'output' })
-    .option('--verbose', 'Print debug output and stacks');
+    .option('--verbose', 'Print debug output and stacks')
+    .option(
+      '--json',
+      'Machine-readable output: a JSON document (plan, validate, doctor, vm list|status, templates list, cache list), JSON lines of events (recipe, install)',
+    );
 
   cli
     .command('validate [...names]', 'Check recipes (all, or the ones named) without building')
@@ -131,22 +138,21 @@ export function createCli() {
 
   withDownloadOptions(
     cli.command('plan <name>', 'Show the layers, each step, the cache keys and the downloads; starts no VM'),
-  )
-    .option('--json', 'Print the plan as JSON')
-    .action(async (name: string, flags: Flags) => {
-      const { plan } = await import('./plan.ts');
-      print(
-        (await plan(name, { ...globalOptions(flags), ...downloadFlags(flags), json: Boolean(flags.json) }))
-          .text,
-      );
-    });
+  ).action(async (name: string, flags: Flags) => {
+    const { plan } = await import('./plan.ts');
+    print(
+      (await plan(name, { ...globalOptions(flags), ...downloadFlags(flags), json: Boolean(flags.json) }))
+        .text,
+    );
+  });
 
   cli
     .command('doctor', 'Check the host: QEMU, qemu-img, firmware, xorriso, disk space, KVM')
     .action(async (flags: Flags) => {
       const { doctor } = await import('./doctor.ts');
-      const report = await doctor(globalOptions(flags));
-      print(report.text);
+      const options = globalOptions(flags);
+      const report = await doctor(options);
+      print(options.json ? jsonOutput({ ok: report.ok, checks: report.checks }) : report.text);
       if (!report.ok) process.exitCode = 1;
     });
 

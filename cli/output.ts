@@ -20,14 +20,23 @@ export function redactConsoleOutput(): void {
   }
 }
 
+/** What a command prints: lines for people, or one JSON document (`--json`; its shape is documented). */
+export type CommandOutput = readonly string[] | { readonly json: unknown };
+
+/** A `--json` document: `format` changes only when a field changes meaning. */
+export function jsonOutput(body: Record<string, unknown>): { readonly json: unknown } {
+  return { json: { format: 1, ...body } };
+}
+
 /** Rich progress (listr2) only on an interactive terminal; plain lines a log can keep everywhere else. */
 export function isInteractive(): boolean {
   return Boolean(process.stdout.isTTY) && !process.env.CI && process.env.TERM !== 'dumb';
 }
 
-export function createConsoleLogger(verbose: boolean): Logger {
+export function createConsoleLogger(verbose: boolean, json = false): Logger {
   return {
-    info: (message) => console.log(message),
+    // With --json, stdout carries only JSON: messages for people go to stderr.
+    info: (message) => (json ? console.error(message) : console.log(message)),
     warn: (message) => console.error(`warning: ${message}`),
     debug: (message) => {
       if (verbose) console.error(`debug: ${message}`);

@@ -29,7 +29,9 @@ export async function recipe(name: string, options: RecipeCommandOptions): Promi
       },
     );
   }
-  const logger = createConsoleLogger(options.verbose);
+  const logger = createConsoleLogger(options.verbose, options.json);
+  const json = options.json ?? false;
+  const show = <T>(run: Parameters<typeof showBuild<T>>[1]) => showBuild(plan, run, undefined, json);
   const fetchOptions = fetchOptionsFor(options, logger);
   const { recipe: pinned, plan } = await planRecipe(resolved, options.arch, fetchOptions);
   const runOptions = {
@@ -46,12 +48,26 @@ export async function recipe(name: string, options: RecipeCommandOptions): Promi
   if (options.check) {
     const { checkBuild } = await import('../runner/check-build.ts');
     const { formatRecap } = await import('../provisioners/recap.ts');
-    const result = await showBuild(plan, (emit) =>
+    const result = await show((emit) =>
       checkBuild(plan, { ...runOptions, diff: options.diff ?? false, onEvent: emit }),
     );
+    if (json) {
+      const { recap } = result.provision;
+      return [JSON.stringify({ type: 'result', recipe: name, check: true, against: result.against, recap })];
+    }
     return [`check ${name} against ${result.against}`, formatRecap(result.provision.recap)];
   }
-  const result = await showBuild(plan, (emit) => runBuild(plan, { ...runOptions, onEvent: emit }));
+  const result = await show((emit) => runBuild(plan, { ...runOptions, onEvent: emit }));
+  if (json) {
+    return [
+      JSON.stringify({
+        type: 'result',
+        recipe: name,
+        template: { name: result.template.name, key: result.template.key, dir: result.template.dir },
+        layers: result.layers,
+      }),
+    ];
+  }
   const reused = result.layers.filter((layer) => layer.outcome !== 'built').map((layer) => layer.recipe);
   return [
     `${name}: ${result.template.dir}`,

@@ -4,6 +4,7 @@ import { loadRecipes } from '../dsl/load-recipes.ts';
 import { TnbuildError } from '../errors/index.ts';
 import { gcTemplates, listTemplates, removeTemplate } from '../templates/index.ts';
 import type { GlobalOptions } from './global-options.ts';
+import { type CommandOutput, jsonOutput } from './output.ts';
 import { currentKey, storeFor } from './template-for-recipe.ts';
 
 export interface TemplatesCommandOptions extends GlobalOptions {
@@ -15,11 +16,27 @@ export async function templates(
   action: string,
   ref: string | undefined,
   options: TemplatesCommandOptions,
-): Promise<string[]> {
+): Promise<CommandOutput> {
   const store = storeFor(options);
   switch (action) {
     case 'list': {
       const all = await listTemplates(store);
+      if (options.json) {
+        return jsonOutput({
+          store: store.root,
+          templates: all.map(({ name, key, dir, manifest }) => ({
+            name,
+            key,
+            recipe: manifest.recipe,
+            arch: manifest.arch,
+            parentKey: manifest.parentKey,
+            builtAt: manifest.builtAt,
+            virtualSize: manifest.disk.virtualSize,
+            actualSize: manifest.disk.actualSize,
+            dir,
+          })),
+        });
+      }
       if (!all.length) {
         const here = existsSync(store.root) || existsSync(options.recipes);
         return [

@@ -2,6 +2,7 @@ import { listRecipeFiles, loadRecipes } from '../dsl/load-recipes.ts';
 import { issuesError } from '../dsl/recipe-issue.ts';
 import { typecheckRecipes } from '../dsl/typecheck-recipes.ts';
 import type { GlobalOptions } from './global-options.ts';
+import { type CommandOutput, jsonOutput } from './output.ts';
 
 export interface ValidateOptions extends GlobalOptions {
   /** Also run the TypeScript type checker over the recipe files. @default true */
@@ -9,11 +10,26 @@ export interface ValidateOptions extends GlobalOptions {
 }
 
 /** `tnbuild validate [name]`: every problem in the recipes at once, or a list of what is valid. */
-export async function validate(names: readonly string[], options: ValidateOptions): Promise<string[]> {
+export async function validate(names: readonly string[], options: ValidateOptions): Promise<CommandOutput> {
   const { recipes, issues } = await loadRecipes(options.recipes, names.length ? names : undefined);
   const typeIssues =
     options.typecheck === false ? [] : await typecheckRecipes(selectFiles(options.recipes, names));
   const all = [...typeIssues, ...issues];
+  if (options.json) {
+    // The same verdict as the text form (exit 2 on any issue), with each issue as data.
+    if (all.length) process.exitCode = 2;
+    return jsonOutput({
+      ok: all.length === 0,
+      recipes: [...recipes.values()].map((recipe) => ({
+        name: recipe.name,
+        file: recipe.file,
+        parent: recipe.source.type === 'parent' ? recipe.source.parent.name : null,
+        arches: recipe.arches,
+        steps: recipe.steps.length,
+      })),
+      issues: all,
+    });
+  }
   if (all.length) throw issuesError(all);
   return [...recipes.values()].map((recipe) => {
     const parent = recipe.source.type === 'parent' ? ` (on ${recipe.source.parent.name})` : '';

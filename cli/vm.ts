@@ -12,6 +12,7 @@ import {
   vmStatus,
 } from '../vms/index.ts';
 import type { GlobalOptions } from './global-options.ts';
+import { type CommandOutput, jsonOutput } from './output.ts';
 import { storeFor, templateForRecipe } from './template-for-recipe.ts';
 import { resolveUserKey } from './user-key.ts';
 
@@ -35,7 +36,7 @@ export async function vm(
   action: string,
   target: string | undefined,
   options: VmCommandOptions,
-): Promise<string[]> {
+): Promise<CommandOutput> {
   const need = (what: string) => {
     if (!target) throw new TnbuildError('TNB110', `tnbuild vm ${action} needs ${what}`);
     return target;
@@ -51,10 +52,13 @@ export async function vm(
       const result = await stopVm(need('a VM name'));
       return [`stopped ${target} (${result.method}, ${(result.elapsedMs / 1000).toFixed(1)} s)`];
     }
-    case 'status':
-      return [formatStatus(await vmStatus(need('a VM name')))];
+    case 'status': {
+      const status = await vmStatus(need('a VM name'));
+      return options.json ? jsonOutput({ vm: status }) : [formatStatus(status)];
+    }
     case 'list': {
       const statuses = await listVms();
+      if (options.json) return jsonOutput({ vms: statuses });
       return statuses.length ? statuses.map(formatStatus) : [await suggestFirstVm(options)];
     }
     case 'destroy': {

@@ -12,7 +12,10 @@ export async function showBuild<T>(
   plan: BuildPlan,
   run: (emit: BuildListener) => Promise<T>,
   write = (line: string) => console.log(line),
+  json = false,
 ): Promise<T> {
+  // JSON lines for CI systems and wrappers: every event as it happens, one object a line, with the time.
+  if (json) return run((event) => write(JSON.stringify({ time: new Date().toISOString(), ...event })));
   if (!isInteractive()) {
     const started = Date.now();
     return run((event) => {

@@ -65,6 +65,35 @@ describe('tnbuild recipe with stored templates', () => {
     expect(existsSync(join(project.dir, 'home/.vms/cache/blobs'))).toBe(false);
   });
 
+  it('--json streams one event object a line, then the result', async () => {
+    const project = await projectWithStored(['base', 'node']);
+    const result = await runTnbuild(
+      project.dir,
+      ['recipe', 'node', '--arch', 'x86_64', '--json'],
+      project.env,
+    );
+    expect(result.exitCode, result.stderr).toBe(0);
+    const events = result.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { type: string; recipe?: string; time?: string });
+    expect(events.map((event) => `${event.type} ${event.recipe}`)).toEqual([
+      'layer-start base',
+      'layer-cached base',
+      'layer-start node',
+      'layer-cached node',
+      'result node',
+    ]);
+    expect(events.slice(0, -1).every((event) => !Number.isNaN(Date.parse(event.time ?? '')))).toBe(true);
+    expect(events.at(-1)).toMatchObject({
+      layers: [
+        { recipe: 'base', outcome: 'stored' },
+        { recipe: 'node', outcome: 'stored' },
+      ],
+      template: { key: project.plan.layers[1]!.key },
+    });
+  });
+
   it('plan marks both layers as stored', async () => {
     const project = await projectWithStored(['base', 'node']);
     const result = await runTnbuild(project.dir, ['plan', 'node', '--arch', 'x86_64']);
