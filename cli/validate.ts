@@ -1,6 +1,8 @@
+import { displayPath } from '../dsl/load-recipe-file.ts';
 import { listRecipeFiles, loadRecipes } from '../dsl/load-recipes.ts';
 import { issuesError } from '../dsl/recipe-issue.ts';
-import { typecheckRecipes } from '../dsl/typecheck-recipes.ts';
+import { checkRecipeSet } from '../dsl/rules.ts';
+import { typecheckRecipes, WHOLE_RECIPE_CODES } from '../dsl/typecheck-recipes.ts';
 import type { GlobalOptions } from './global-options.ts';
 import { type CommandOutput, jsonOutput } from './output.ts';
 
@@ -11,10 +13,27 @@ export interface ValidateOptions extends GlobalOptions {
 
 /** `tnbuild validate [name]`: every problem in the recipes at once, or a list of what is valid. */
 export async function validate(names: readonly string[], options: ValidateOptions): Promise<CommandOutput> {
-  const { recipes, issues } = await loadRecipes(options.recipes, names.length ? names : undefined);
+  const loaded = await loadRecipes(options.recipes, names.length ? names : undefined);
+  const { recipes } = loaded;
+  const issues = [...loaded.issues];
+  if (names.length) {
+    // Host ports, addresses and VM names are shared with every other recipe, named or not.
+    const everything = (await loadRecipes(options.recipes)).recipes;
+    issues.push(
+      ...checkRecipeSet([...everything.values()], (recipe) => displayPath(recipe.file), new Set(names)),
+    );
+  }
   const typeIssues =
     options.typecheck === false ? [] : await typecheckRecipes(selectFiles(options.recipes, names));
-  const all = [...typeIssues, ...issues];
+  // One mistake, one report: where the schema names the field, TypeScript's "not assignable" for that file goes.
+  const schemaFiles = new Set(issues.map((issue) => issue.file));
+  const all = [
+    ...typeIssues.filter(
+      (issue) =>
+        !(WHOLE_RECIPE_CODES.has(issue.field) && schemaFiles.has(issue.file.replace(/(:\d+)+$/, ''))),
+    ),
+    ...issues,
+  ];
   if (options.json) {
     // The same verdict as the text form (exit 2 on any issue), with each issue as data.
     if (all.length) process.exitCode = 2;

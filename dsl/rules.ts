@@ -120,36 +120,54 @@ function checkNotify(recipe: ResolvedRecipe, report: Report): void {
   }
 }
 
-/** Addresses and host ports are shared by every VM running at once, so they must be unique across recipes. */
+/**
+ * Addresses, host ports and VM names are shared by every VM running at once, so they must be unique across recipes.
+ * A clash is blamed on the later recipe, or, when only some recipes are being checked (`validate monitor`), on
+ * the checked one, whichever other recipe it clashes with.
+ */
 export function checkRecipeSet(
   recipes: readonly ResolvedRecipe[],
   fileOf: (recipe: ResolvedRecipe) => string,
+  checked?: ReadonlySet<string>,
 ): RecipeIssue[] {
   const issues: RecipeIssue[] = [];
-  const addresses = new Map<string, string>();
-  const hostPorts = new Map<number, string>();
+  const owners = new Map<string, { recipe: ResolvedRecipe; field: string }>();
+  const claim = (what: string, recipe: ResolvedRecipe, field: string, message: (other: string) => string) => {
+    const owner = owners.get(what);
+    if (!owner) {
+      owners.set(what, { recipe, field });
+      return;
+    }
+    const blamed = !checked || checked.has(recipe.name) ? { recipe, field } : owner;
+    const other = blamed.recipe === recipe ? owner.recipe : recipe;
+    if (checked && !checked.has(blamed.recipe.name)) return;
+    issues.push({ file: fileOf(blamed.recipe), field: blamed.field, message: message(other.name) });
+  };
   for (const recipe of recipes) {
-    const file = fileOf(recipe);
     if (recipe.network) {
-      const owner = addresses.get(recipe.network.address);
-      if (owner)
-        issues.push({
-          file,
-          field: 'network.ula',
-          message: `${recipe.network.address} is already the address of "${owner}"`,
-        });
-      else addresses.set(recipe.network.address, recipe.name);
+      const { address } = recipe.network;
+      claim(
+        `ula ${address}`,
+        recipe,
+        'network.ula',
+        (other) => `${address} is already the address of "${other}"`,
+      );
     }
     recipe.ports.forEach((port, index) => {
-      const owner = hostPorts.get(port.host);
-      if (owner)
-        issues.push({
-          file,
-          field: `ports[${index}].host`,
-          message: `host port ${port.host} is already forwarded by "${owner}"`,
-        });
-      else hostPorts.set(port.host, recipe.name);
+      claim(
+        `port ${port.host}`,
+        recipe,
+        `ports[${index}].host`,
+        (other) => `host port ${port.host} is already forwarded by "${other}"`,
+      );
     });
+    claim(
+      `vm ${recipe.vm.name}`,
+      recipe,
+      'vm.name',
+      (other) =>
+        `VM name "${recipe.vm.name}" is already the clones' name of "${other}"; give each recipe its own`,
+    );
   }
   return issues;
 }

@@ -155,7 +155,7 @@ export default defineRecipe({ source: { type: 'parent', recipe: '${parent}' } })
     await expectRejected(
       { 'recipes/base.ts': isoRecipe(`  machine: { cpus: '4' },`) },
       ['validate'],
-      /recipes\/base\.ts:\d+ › TS2322: Type 'string' is not assignable to type 'number'/,
+      /recipes\/base\.ts:\d+:\d+ › TS2322: Type 'string' is not assignable to type 'number'/,
     );
   });
 
