@@ -1,3 +1,4 @@
+import { isTnbuildError, TnbuildError } from '../errors/index.ts';
 import { fetchArtifact } from './fetch-artifact.ts';
 import { describeOfflineGaps, planFetch } from './plan-fetch.ts';
 import { resolveFetchOptions } from './resolve-fetch-options.ts';
@@ -5,7 +6,8 @@ import type { ArtifactRequest, FetchOptions, FetchResult } from './types.ts';
 
 /**
  * Fetches every input of a build, one after another. Offline, it first checks all of them and fails with one error
- * naming everything that is missing, before fetching anything.
+ * naming everything that is missing, before fetching anything. Online, an input that fails does not stop the
+ * others: the error at the end names every input that failed, and why.
  */
 export async function fetchArtifacts(
   requests: readonly ArtifactRequest[],
@@ -17,6 +19,26 @@ export async function fetchArtifacts(
     if (gaps) throw gaps;
   }
   const results: FetchResult[] = [];
-  for (const request of requests) results.push(await fetchArtifact(request, options));
+  const failures: { request: ArtifactRequest; error: TnbuildError }[] = [];
+  for (const request of requests) {
+    try {
+      results.push(await fetchArtifact(request, options));
+    } catch (error) {
+      if (options.signal?.aborted || !isTnbuildError(error)) throw error;
+      failures.push({ request, error });
+    }
+  }
+  if (failures.length === 1) throw failures[0]!.error;
+  if (failures.length > 1) {
+    const codes = new Set(failures.map((failure) => failure.error.code));
+    throw new TnbuildError(
+      codes.size === 1 ? failures[0]!.error.code : 'TNB200',
+      `${failures.length} of ${requests.length} inputs could not be fetched`,
+      {
+        details: failures.map(({ request, error }) => `${request.url}: ${error.message}`),
+        hint: failures[0]!.error.hint,
+      },
+    );
+  }
   return results;
 }
