@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { statfs } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { type HostLookup, nodeHostLookup } from '../builders/host-lookup.ts';
@@ -5,8 +6,10 @@ import { checkHostTools, type HostToolCheck } from '../builders/host-tools.ts';
 import { formatInstallHints } from '../builders/install-hints.ts';
 import type { Arch } from '../builders/machine-spec.ts';
 import { resolveAccel } from '../builders/resolve-accel.ts';
+import { loadRecipes } from '../dsl/load-recipes.ts';
 import { ARCHES } from '../dsl/schema.ts';
 import type { GlobalOptions } from './global-options.ts';
+import { downloadsOf, probeDownloadHosts } from './probe-downloads.ts';
 
 const MIN_FREE_BYTES = 20 * 2 ** 30;
 
@@ -17,18 +20,54 @@ const XORRISO_HINTS = {
   macos: 'brew install xorriso',
 };
 
+/** Where the recipes' downloads will come from, and whether each source answers. */
+async function checkDownloadHosts(options: DoctorOptions): Promise<DoctorCheck[]> {
+  if (!existsSync(options.recipes)) return [];
+  const { recipes } = await loadRecipes(options.recipes);
+  const needs = downloadsOf(recipes.values());
+  if (needs.size === 0) return [];
+  const mirror = options.mirror ?? process.env.TNBUILD_MIRROR;
+  if (mirror && !/^https?:\/\//i.test(mirror)) {
+    // A folder: what it lacks is fetched upstream, so the hosts still matter; say where the mirror is.
+    return [
+      { name: 'mirror folder', status: 'note', detail: `${mirror} is looked in first` },
+      ...(await hostChecks(needs)),
+    ];
+  }
+  if (mirror) {
+    const files = new Map([[mirror, [...needs.values()].flat()]]);
+    return hostChecks(files, 'mirror');
+  }
+  return hostChecks(needs);
+}
+
+async function hostChecks(needs: Map<string, string[]>, label = 'download host'): Promise<DoctorCheck[]> {
+  return (await probeDownloadHosts(needs)).map((host) => ({
+    name: `${label} ${host.origin}`,
+    status: host.reachable ? 'ok' : 'unreachable',
+    detail: host.detail,
+    ...(!host.reachable && { neededBy: host.neededBy }),
+  }));
+}
+
 /** One line of the doctor's report, as `doctor --json` gives it. */
 export interface DoctorCheck {
   readonly name: string;
-  readonly status: 'ok' | 'missing' | 'low' | 'note';
+  readonly status: 'ok' | 'missing' | 'low' | 'note' | 'unreachable';
   readonly path?: string;
   readonly detail?: string;
   /** The install command per host family, for what is missing. */
   readonly install?: readonly string[];
+  /** For a download host: what in the recipes needs it. */
+  readonly neededBy?: readonly string[];
 }
 
 export interface DoctorOptions extends GlobalOptions {
   readonly lookup?: HostLookup;
+  /** Ask every host the recipes download from (or the mirror) whether it answers. @default false (the CLI: true) */
+  readonly checkDownloads?: boolean;
+  /** --mirror, else $TNBUILD_MIRROR: downloads come from there first. */
+  readonly mirror?: string;
 }
 
 /** `tnbuild doctor`: every host prerequisite, found or missing with the exact install command. */
@@ -110,6 +149,20 @@ export async function doctor(
     lines.push(
       `${accel.accel === 'tcg' ? 'note   ' : 'ok     '} accelerator for ${hostArch} guests: ${accel.accel}${detail}`,
     );
+  }
+  if (options.checkDownloads) {
+    for (const check of await checkDownloadHosts(options)) {
+      checks.push(check);
+      const mark = check.status === 'ok' ? 'ok     ' : check.status === 'note' ? 'note   ' : 'unreach';
+      lines.push(`${mark} ${check.name}  ${check.detail ?? ''}`.trimEnd());
+      if (check.status === 'unreachable') {
+        ok = false;
+        lines.push(
+          ...(check.neededBy ?? []).map((need) => `          needed by ${need}`),
+          '          builds that need it fail here: pass --mirror DIR|URL, or seed the cache with `tnbuild fetch` where it is reachable',
+        );
+      }
+    }
   }
   lines.push(
     '',

@@ -147,11 +147,19 @@ export function createCli() {
   });
 
   cli
-    .command('doctor', 'Check the host: QEMU, qemu-img, firmware, xorriso, disk space, KVM')
+    .command(
+      'doctor',
+      'Check the host: QEMU, qemu-img, firmware, xorriso, disk space, KVM, and the hosts the recipes download from',
+    )
+    .option('--mirror <dir|url>', 'The mirror builds will use (default: $TNBUILD_MIRROR)')
     .action(async (flags: Flags) => {
       const { doctor } = await import('./doctor.ts');
       const options = globalOptions(flags);
-      const report = await doctor(options);
+      const report = await doctor({
+        ...options,
+        checkDownloads: true,
+        ...(flags.mirror !== undefined && { mirror: String(flags.mirror) }),
+      });
       print(options.json ? jsonOutput({ ok: report.ok, checks: report.checks }) : report.text);
       if (!report.ok) process.exitCode = 1;
     });
