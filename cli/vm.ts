@@ -1,20 +1,11 @@
-import { type AccelChoice, requireHostTools, resolveAccel } from '../builders/index.ts';
+import type { AccelChoice } from '../builders/machine-spec.ts';
 import { TnbuildError } from '../errors/index.ts';
-import { listTemplates } from '../templates/index.ts';
-import {
-  createVm,
-  destroyVm,
-  listVms,
-  sshVm,
-  startVm,
-  stopVm,
-  type VmStatus,
-  vmStatus,
-} from '../vms/index.ts';
+import type { VmStatus } from '../vms/vm-status.ts';
 import type { GlobalOptions } from './global-options.ts';
 import { type CommandOutput, jsonOutput } from './output.ts';
-import { storeFor, templateForRecipe } from './template-for-recipe.ts';
-import { resolveUserKey } from './user-key.ts';
+
+// Each action loads only what it uses: `vm list` and `vm stop` answer at once, without execa, QEMU probing or the
+// recipe loader behind them.
 
 export interface VmCommandOptions extends GlobalOptions {
   readonly name?: string;
@@ -45,29 +36,36 @@ export async function vm(
     case 'create':
       return [await createFromRecipe(need('a recipe name (node, registry)'), options)];
     case 'start': {
+      const { startVm } = await import('../vms/start-vm.ts');
       const status = await startVm(need('a VM name'));
       return [`started ${formatStatus(status)}`];
     }
     case 'stop': {
+      const { stopVm } = await import('../vms/stop-vm.ts');
       const result = await stopVm(need('a VM name'));
       return [`stopped ${target} (${result.method}, ${(result.elapsedMs / 1000).toFixed(1)} s)`];
     }
     case 'status': {
+      const { vmStatus } = await import('../vms/vm-status.ts');
       const status = await vmStatus(need('a VM name'));
       return options.json ? jsonOutput({ vm: status }) : [formatStatus(status)];
     }
     case 'list': {
+      const { listVms } = await import('../vms/vm-status.ts');
       const statuses = await listVms();
       if (options.json) return jsonOutput({ vms: statuses });
       return statuses.length ? statuses.map(formatStatus) : [await suggestFirstVm(options)];
     }
     case 'destroy': {
+      const { destroyVm } = await import('../vms/destroy-vm.ts');
       const result = await destroyVm(need('a VM name'), { force: options.force ?? false });
       return [
         `destroyed ${target}${result.removedBases.length ? `; removed unused base disks ${result.removedBases.join(', ')}` : ''}`,
       ];
     }
     case 'ssh': {
+      const { resolveUserKey } = await import('./user-key.ts');
+      const { sshVm } = await import('../vms/ssh-vm.ts');
       const { identityFile } = await resolveUserKey(options.key);
       const { file, args } = await sshVm(need('a VM name'), {
         identityFile,
@@ -88,7 +86,10 @@ export async function vm(
 
 /** What to do when there is no VM yet, for the state the user is in: a command that works now. */
 async function suggestFirstVm(options: VmCommandOptions): Promise<string> {
-  const stored = [...new Set((await listTemplates(storeFor(options))).map((t) => t.manifest.recipe))].sort();
+  const { listTemplates, openTemplateStore } = await import('../templates/index.ts');
+  const { join, resolve } = await import('node:path');
+  const store = openTemplateStore({ root: join(resolve(options.output), 'templates') });
+  const stored = [...new Set((await listTemplates(store)).map((t) => t.manifest.recipe))].sort();
   if (stored.length > 0) {
     return `no VMs; create one from a stored template: ${stored.map((name) => `\`tnbuild vm create ${name}\``).join(' or ')}`;
   }
@@ -97,7 +98,12 @@ async function suggestFirstVm(options: VmCommandOptions): Promise<string> {
 
 /** A clone of the recipe's current template, with the user's key and the recipe's name, ports and ULA. */
 export async function createFromRecipe(recipeName: string, options: VmCommandOptions): Promise<string> {
+  const { templateForRecipe } = await import('./template-for-recipe.ts');
+  const { createVm } = await import('../vms/create-vm.ts');
+  const { resolveUserKey } = await import('./user-key.ts');
   const { recipe, template } = await templateForRecipe(recipeName, options);
+  // Loaded here only: listing or stopping VMs needs no QEMU probing code.
+  const { requireHostTools, resolveAccel } = await import('../builders/index.ts');
   const tools = await requireHostTools(options.arch);
   const accel = await resolveAccel({
     arch: options.arch,

@@ -4,7 +4,7 @@ import { createRecipeProject, isoRecipe, runTnbuild } from '../helpers/recipe-pr
 // Host ports, ULA addresses and VM names are shared by every VM running at once: a clash is found whatever
 // recipes are named, and blamed on the one being validated.
 
-const child = (name: string, extra: string) => `import { defineRecipe } from 'tnbuild';
+const child = (extra: string) => `import { defineRecipe } from 'tnbuild';
 export default defineRecipe({
   source: { type: 'parent', recipe: 'base' },
   ${extra}
@@ -15,8 +15,8 @@ describe('clashes between recipes', () => {
   it('validate <one recipe> finds its clash with a recipe not named, and blames the one named', async () => {
     const dir = createRecipeProject({
       'recipes/base.ts': isoRecipe(),
-      'recipes/node.ts': child('node', `ports: [{ name: 'ssh', guest: 22, host: 2222 }],`),
-      'recipes/monitor.ts': child('monitor', `ports: [{ name: 'ssh', guest: 22, host: 2222 }],`),
+      'recipes/node.ts': child(`ports: [{ name: 'ssh', guest: 22, host: 2222 }],`),
+      'recipes/monitor.ts': child(`ports: [{ name: 'ssh', guest: 22, host: 2222 }],`),
     });
     const one = await runTnbuild(dir, ['validate', 'monitor', '--no-typecheck']);
     expect(one.exitCode).toBe(2);
@@ -34,12 +34,8 @@ describe('clashes between recipes', () => {
   it('two recipes whose clones would share a VM name', async () => {
     const dir = createRecipeProject({
       'recipes/base.ts': isoRecipe(),
-      'recipes/node.ts': child(
-        'node',
-        `ports: [{ name: 'ssh', guest: 22, host: 2222 }], vm: { name: 'trustnet' },`,
-      ),
+      'recipes/node.ts': child(`ports: [{ name: 'ssh', guest: 22, host: 2222 }], vm: { name: 'trustnet' },`),
       'recipes/registry.ts': child(
-        'registry',
         `ports: [{ name: 'ssh', guest: 22, host: 2223 }], vm: { name: 'trustnet' },`,
       ),
     });
