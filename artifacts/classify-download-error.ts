@@ -38,7 +38,7 @@ export function classifyDownloadError(error: unknown, url: string): DownloadAtte
   }
   if (error instanceof HttpStatusError) return classifyStatus(error);
   if (error instanceof TooLargeError) {
-    const message = `${url} is larger than the ${error.maxBytes} bytes it was declared to have; the download was stopped and deleted.`;
+    const message = `${url} is larger than the ${error.maxBytes} bytes it was declared to have; the download was stopped there.`;
     return new DownloadAttemptError(new TnbuildError('TNB206', message, { cause: error }), false);
   }
   if (error instanceof ShortBodyError) {

@@ -1,12 +1,17 @@
-import { HttpStatusError, StallError } from './download-error.ts';
+import { HttpStatusError, StallError, TooLargeError } from './download-error.ts';
 import { retryDownload } from './retry-download.ts';
 import { createStallGuard } from './stall-guard.ts';
 import type { ResolvedFetchOptions } from './types.ts';
 
-const maxBytes = 4 * 1024 * 1024;
-
-/** GETs a small text file (a sums file) with the same redirects, stall timeout and retries as a download. */
-export async function fetchText(url: string, options: ResolvedFetchOptions): Promise<string> {
+/**
+ * GETs a small text file (a sums file) with the same redirects, stall timeout and retries as a download; more than
+ * `maxBytes` is TNB206 at once.
+ */
+export async function fetchText(
+  url: string,
+  options: ResolvedFetchOptions,
+  maxBytes = 4 * 1024 * 1024,
+): Promise<string> {
   return retryDownload(
     async () => {
       const guard = createStallGuard(options.timeoutMs, options.signal);
@@ -26,7 +31,7 @@ export async function fetchText(url: string, options: ResolvedFetchOptions): Pro
           size += chunk.byteLength;
           if (size > maxBytes) {
             response.discard();
-            throw new Error(`${url} is larger than ${maxBytes} bytes; that is not a checksum file`);
+            throw new TooLargeError(url, maxBytes);
           }
           chunks.push(chunk);
         }

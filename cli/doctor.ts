@@ -164,11 +164,15 @@ export async function doctor(
       }
     }
   }
+  // The last line says what to do about what was found, not only about missing tools.
+  const blocked = checks.some((check) => check.status === 'missing' || check.status === 'low');
   lines.push(
     '',
     ok
       ? 'doctor: everything tnbuild needs is here'
-      : 'doctor: install what is missing above, then run `tnbuild doctor` again',
+      : blocked
+        ? 'doctor: install what is missing above, then run `tnbuild doctor` again'
+        : 'doctor: the tools are here, but some downloads will fail: see the hosts marked unreach above',
   );
   return { ok, text: lines.join('\n'), checks };
 }

@@ -8,7 +8,7 @@ import { listTemplates } from '../templates/index.ts';
 import { type DownloadFlags, fetchOptionsFor } from './fetch-options.ts';
 import type { GlobalOptions } from './global-options.ts';
 import { createConsoleLogger } from './output.ts';
-import { storeFor } from './template-for-recipe.ts';
+import { storeFor } from './store-for.ts';
 
 export interface PlanOptions extends GlobalOptions, DownloadFlags {
   readonly json?: boolean;

@@ -1,11 +1,11 @@
-import { join, resolve } from 'node:path';
 import { loadRecipe } from '../dsl/load-recipes.ts';
 import type { ResolvedRecipe } from '../dsl/resolved-recipe.ts';
 import type { Arch } from '../dsl/schema.ts';
 import { isTnbuildError, TnbuildError } from '../errors/index.ts';
 import { planRecipe } from '../runner/plan-recipe.ts';
-import { findTemplate, openTemplateStore, type Template, type TemplateStore } from '../templates/index.ts';
+import { findTemplate, type Template } from '../templates/index.ts';
 import type { GlobalOptions } from './global-options.ts';
+import { storeFor } from './store-for.ts';
 
 /**
  * The key a build of the recipe would have now, computed without the network: a checksum published in a sums file
@@ -22,10 +22,6 @@ export async function currentKey(recipe: ResolvedRecipe, arch: Arch): Promise<st
       { cause: error, hint: `Run \`tnbuild fetch ${recipe.name} --arch ${arch}\` where the network allows.` },
     );
   }
-}
-
-export function storeFor(options: Pick<GlobalOptions, 'output'>): TemplateStore {
-  return openTemplateStore({ root: join(resolve(options.output), 'templates') });
 }
 
 /** The stored template of a recipe as it is now (its current cache key), or a TNB500 saying how to build it. */

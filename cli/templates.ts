@@ -5,7 +5,8 @@ import { TnbuildError } from '../errors/index.ts';
 import { gcTemplates, listTemplates, removeTemplate } from '../templates/index.ts';
 import type { GlobalOptions } from './global-options.ts';
 import { type CommandOutput, jsonOutput } from './output.ts';
-import { currentKey, storeFor } from './template-for-recipe.ts';
+import { storeFor } from './store-for.ts';
+import { currentKey } from './template-for-recipe.ts';
 
 export interface TemplatesCommandOptions extends GlobalOptions {
   readonly dryRun?: boolean;

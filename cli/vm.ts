@@ -86,10 +86,9 @@ export async function vm(
 
 /** What to do when there is no VM yet, for the state the user is in: a command that works now. */
 async function suggestFirstVm(options: VmCommandOptions): Promise<string> {
-  const { listTemplates, openTemplateStore } = await import('../templates/index.ts');
-  const { join, resolve } = await import('node:path');
-  const store = openTemplateStore({ root: join(resolve(options.output), 'templates') });
-  const stored = [...new Set((await listTemplates(store)).map((t) => t.manifest.recipe))].sort();
+  const { listTemplates } = await import('../templates/index.ts');
+  const { storeFor } = await import('./store-for.ts');
+  const stored = [...new Set((await listTemplates(storeFor(options))).map((t) => t.manifest.recipe))].sort();
   if (stored.length > 0) {
     return `no VMs; create one from a stored template: ${stored.map((name) => `\`tnbuild vm create ${name}\``).join(' or ')}`;
   }

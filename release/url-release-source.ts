@@ -17,16 +17,12 @@ export function openUrlReleaseSource(source: string, fetchOptions: FetchOptions)
     label: base.href,
     async readSmall(file) {
       try {
-        const bytes = Buffer.from(await fetchText(urlOf(file), resolved), 'utf8');
-        if (bytes.length > SMALL_FILE_MAX_BYTES) {
-          throw new TnbuildError(
-            'TNB606',
-            `${urlOf(file)} is larger than the ${SMALL_FILE_MAX_BYTES} bytes it may have`,
-          );
-        }
-        return bytes;
+        return Buffer.from(await fetchText(urlOf(file), resolved, SMALL_FILE_MAX_BYTES), 'utf8');
       } catch (error) {
         if (isNotFound(error)) return undefined;
+        if (isTnbuildError(error) && error.code === 'TNB206') {
+          throw new TnbuildError('TNB606', error.message, { cause: error });
+        }
         throw error;
       }
     },

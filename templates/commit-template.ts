@@ -8,7 +8,6 @@ import { pathInside } from '../host/path-inside.ts';
 import { readQcow2Header } from './qcow2-header.ts';
 import { type TemplateInput, type TemplateManifest, templateManifestSchema } from './template-manifest.ts';
 import {
-  assertKey,
   DISK_FILE,
   MANIFEST_FILE,
   readTemplateDir,
@@ -136,7 +135,6 @@ export async function commitTemplate(
   input: CommitTemplateInput,
   options: CommitTemplateOptions = {},
 ): Promise<Template> {
-  assertKey(input.key);
   const header = await readQcow2Header(input.disk);
   if (header.backingFile !== undefined) {
     throw new TnbuildError(

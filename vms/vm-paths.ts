@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { TnbuildError } from '../errors/index.ts';
 import { pathInside } from '../host/path-inside.ts';
+import { assertKey } from '../templates/template-store.ts';
 
 /** Every file of one VM directory; vms/README.md describes each. */
 export interface VmPaths {
@@ -72,7 +73,8 @@ export function baseDiskPath(
   template: { readonly key: string; readonly manifest: { readonly builtAt: string } },
 ): string {
   const builtAt = Date.parse(template.manifest.builtAt);
-  if (!/^[0-9a-f]{64}$/.test(template.key) || !Number.isFinite(builtAt)) {
+  assertKey(template.key);
+  if (!Number.isFinite(builtAt)) {
     throw new TnbuildError(
       'TNB900',
       `not a template key and build time: ${template.key} ${template.manifest.builtAt}`,
