@@ -1,11 +1,16 @@
 import { benchCachedReinstall } from './cached-reinstall.ts';
 import { benchProvisionNoop } from './provision-noop.ts';
+import { benchStartup } from './startup.ts';
 
 // `npm run bench`: the timing goals, measured rather than asserted in tests. Runs as root (the provisioning
 // bench makes a throwaway user for a real sshd on 127.0.0.1).
 const only = process.argv[2];
+if (!only || only === 'startup') {
+  console.log('== start-up: each command over `node -e 0`, same run');
+  benchStartup();
+}
 if (!only || only === 'provision') {
-  console.log('== provisioning: 50 no-op file tasks over SSH');
+  console.log('\n== provisioning: 50 no-op file tasks over SSH');
   await benchProvisionNoop();
 }
 if (!only || only === 'reinstall') {

@@ -1,7 +1,16 @@
 #!/usr/bin/env node
-// tnbuild runs from its TypeScript sources: tsx compiles them on the fly (no build step after `npm ci`).
-import { register } from 'tsx/esm/api';
+// The compiled CLI under dist/ when it is current (built by `npm ci`); otherwise the TypeScript sources, compiled on
+// the fly by tsx. Recipes always load through tsx.
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { compiledCli } from './compiled-cli.js';
 
-register();
-const { main } = await import('../cli/main.ts');
+const root = join(import.meta.dirname, '..');
+let entry = compiledCli(root);
+if (!entry) {
+  const { register } = await import('tsx/esm/api');
+  register();
+  entry = join(root, 'cli', 'main.ts');
+}
+const { main } = await import(pathToFileURL(entry).href);
 process.exitCode = await main(process.argv);

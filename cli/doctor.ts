@@ -8,6 +8,7 @@ import type { Arch } from '../builders/machine-spec.ts';
 import { resolveAccel } from '../builders/resolve-accel.ts';
 import { loadRecipes } from '../dsl/load-recipes.ts';
 import { ARCHES } from '../dsl/schema.ts';
+import { RUNS_COMPILED, tnbuildVersion } from '../host/package-root.ts';
 import type { GlobalOptions } from './global-options.ts';
 import { downloadsOf, probeDownloadHosts } from './probe-downloads.ts';
 
@@ -93,6 +94,13 @@ export async function doctor(
       lines.push(...formatInstallHints(check.install).map((line) => `          ${line}`));
     }
   };
+
+  // The compiled copy `npm ci` builds starts every command sooner; after an edit the sources run until a rebuild.
+  const itself = RUNS_COMPILED
+    ? 'compiled JavaScript (dist/)'
+    : 'its TypeScript sources, compiled at every start; `npm run build` makes commands start faster';
+  checks.push({ name: `tnbuild ${tnbuildVersion()}`, status: RUNS_COMPILED ? 'ok' : 'note', detail: itself });
+  lines.push(`${RUNS_COMPILED ? 'ok     ' : 'note   '} tnbuild ${tnbuildVersion()}  ${itself}`);
 
   const seen = new Set<string>();
   const toolChecks = new Map<Arch, HostToolCheck[]>();

@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { FetchOptions } from '../artifacts/index.ts';
-import { createProgressLines, formatProgress } from '../artifacts/index.ts';
+import { createProgressLines, formatProgress } from '../artifacts/progress-lines.ts';
+import type { FetchOptions } from '../artifacts/types.ts';
 import { TnbuildError } from '../errors/index.ts';
 import type { Logger } from '../host/command-runner.ts';
 import { isInteractive } from './output.ts';

@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { type Command, cac } from 'cac';
 import { isArch } from '../dsl/arch.ts';
 import { TnbuildError } from '../errors/index.ts';
 import { closestWord } from '../host/closest-word.ts';
+import { tnbuildVersion } from '../host/package-root.ts';
 import {
   type Action,
   actionLines,
@@ -17,9 +17,7 @@ import { type CommandOutput, jsonOutput, redactConsoleOutput, reportError } from
 // Thin: parse flags into an options object, lazily import the one command asked for, print its result.
 // Exit codes: 0 ok, 1 build failure, 2 bad input or usage, 3 internal bug.
 
-const VERSION = (
-  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
-).version;
+const VERSION = tnbuildVersion();
 
 type Flags = Record<string, unknown>;
 

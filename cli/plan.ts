@@ -1,10 +1,10 @@
-import { planFetch } from '../artifacts/index.ts';
+import { planFetch } from '../artifacts/plan-fetch.ts';
 import { loadRecipe } from '../dsl/load-recipes.ts';
 import { formatPlan } from '../plan/format-plan.ts';
 import type { BuildPlan } from '../plan/plan-build.ts';
 import { toArtifactRequest } from '../runner/artifact-request.ts';
 import { planRecipe } from '../runner/plan-recipe.ts';
-import { listTemplates } from '../templates/index.ts';
+import { listTemplates } from '../templates/find-template.ts';
 import { type DownloadFlags, fetchOptionsFor } from './fetch-options.ts';
 import type { GlobalOptions } from './global-options.ts';
 import { createConsoleLogger } from './output.ts';

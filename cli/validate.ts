@@ -1,7 +1,9 @@
 import { displayPath } from '../dsl/load-recipe-file.ts';
 import { listRecipeFiles, loadRecipes } from '../dsl/load-recipes.ts';
-import { issuesError } from '../dsl/recipe-issue.ts';
-import { checkRecipeSet } from '../dsl/rules.ts';
+import { locateIssues } from '../dsl/locate-field.ts';
+import { formatIssue, issuesError } from '../dsl/recipe-issue.ts';
+import type { ResolvedRecipe } from '../dsl/resolved-recipe.ts';
+import { checkRecipeSet, checkSharedSegment } from '../dsl/rules.ts';
 import { typecheckRecipes, WHOLE_RECIPE_CODES } from '../dsl/typecheck-recipes.ts';
 import type { GlobalOptions } from './global-options.ts';
 import { type CommandOutput, jsonOutput } from './output.ts';
@@ -16,21 +18,26 @@ export async function validate(names: readonly string[], options: ValidateOption
   const loaded = await loadRecipes(options.recipes, names.length ? names : undefined);
   const { recipes } = loaded;
   const issues = [...loaded.issues];
+  let warnings = [...loaded.warnings];
   if (names.length) {
-    // Host ports, addresses and VM names are shared with every other recipe, named or not.
-    const everything = (await loadRecipes(options.recipes)).recipes;
-    issues.push(
-      ...checkRecipeSet([...everything.values()], (recipe) => displayPath(recipe.file), new Set(names)),
-    );
+    // Host ports, addresses, VM names and the network segment are shared with every other recipe, named or not.
+    const everything = [...(await loadRecipes(options.recipes)).recipes.values()];
+    const fileOf = (recipe: ResolvedRecipe) => displayPath(recipe.file);
+    const files = [...listRecipeFiles(options.recipes).values()];
+    issues.push(...(await locateIssues(checkRecipeSet(everything, fileOf, new Set(names)), files)));
+    warnings = await locateIssues(checkSharedSegment(everything, fileOf, new Set(names)), files);
   }
   const typeIssues =
     options.typecheck === false ? [] : await typecheckRecipes(selectFiles(options.recipes, names));
-  // One mistake, one report: where the schema names the field, TypeScript's "not assignable" for that file goes.
-  const schemaFiles = new Set(issues.map((issue) => issue.file));
+  // One mistake, one report: where the schema names the field, TypeScript's report of it goes (one at the same
+  // place, or a "not assignable" about the whole recipe in that file).
+  const schemaFiles = new Set(issues.map((issue) => withoutPosition(issue.file)));
+  const schemaPlaces = new Set(issues.map((issue) => issue.file));
   const all = [
     ...typeIssues.filter(
       (issue) =>
-        !(WHOLE_RECIPE_CODES.has(issue.field) && schemaFiles.has(issue.file.replace(/(:\d+)+$/, ''))),
+        !schemaPlaces.has(issue.file) &&
+        !(WHOLE_RECIPE_CODES.has(issue.field) && schemaFiles.has(withoutPosition(issue.file))),
     ),
     ...issues,
   ];
@@ -47,16 +54,25 @@ export async function validate(names: readonly string[], options: ValidateOption
         steps: recipe.steps.length,
       })),
       issues: all,
+      warnings,
     });
   }
   if (all.length) throw issuesError(all);
-  return [...recipes.values()].map((recipe) => {
-    const parent = recipe.source.type === 'parent' ? ` (on ${recipe.source.parent.name})` : '';
-    return `ok ${recipe.name}${parent}: ${recipe.steps.length} steps, ${recipe.arches.join(' + ')}`;
-  });
+  return [
+    ...[...recipes.values()].map((recipe) => {
+      const parent = recipe.source.type === 'parent' ? ` (on ${recipe.source.parent.name})` : '';
+      return `ok ${recipe.name}${parent}: ${recipe.steps.length} steps, ${recipe.arches.join(' + ')}`;
+    }),
+    ...warnings.map((warning) => `warning ${formatIssue(warning)}`),
+  ];
 }
 
 function selectFiles(dir: string, names: readonly string[]): string[] {
   const files = listRecipeFiles(dir);
   return names.length ? names.map((name) => files.get(name)!) : [...files.values()];
+}
+
+/** `recipes/node.ts:14:5` → `recipes/node.ts` */
+function withoutPosition(file: string): string {
+  return file.replace(/(:\d+)+$/, '');
 }

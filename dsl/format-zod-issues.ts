@@ -10,16 +10,29 @@ export function formatZodIssues(
   issues: readonly ZodIssue[],
   knownKeys: (path: readonly PropertyKey[]) => readonly string[],
 ): RecipeIssue[] {
-  return issues.flatMap((issue) => {
+  // A misspelt field is one mistake: `runn` is reported as "did you mean run?", not also as `run` missing.
+  const misspelt = new Set<string>();
+  const reported = issues.flatMap((issue) => {
     if (issue.code === 'unrecognized_keys') {
-      return issue.keys.map((key) => ({
-        file,
-        field: formatPath([...issue.path, key]),
-        message: unknownKeyMessage(key, knownKeys(issue.path)),
-      }));
+      return issue.keys.map((key) => {
+        const near = closestWord(key, knownKeys(issue.path));
+        if (near) misspelt.add(formatPath([...issue.path, near]));
+        return {
+          file,
+          field: formatPath([...issue.path, key]),
+          message: unknownKeyMessage(key, near, knownKeys(issue.path)),
+        };
+      });
     }
-    return [{ file, field: formatPath(issue.path), message: describe(issue) }];
+    return [{ file, field: formatPath(issue.path), message: describe(issue), missing: isMissing(issue) }];
   });
+  return reported
+    .filter((issue) => !('missing' in issue && issue.missing && misspelt.has(issue.field)))
+    .map(({ file, field, message }) => ({ file, field, message }));
+}
+
+function isMissing(issue: ZodIssue): boolean {
+  return issue.code === 'invalid_type' && (!('input' in issue) || issue.input === undefined);
 }
 
 function describe(issue: ZodIssue): string {
@@ -52,8 +65,7 @@ function describe(issue: ZodIssue): string {
   }
 }
 
-function unknownKeyMessage(key: string, known: readonly string[]): string {
-  const near = closestWord(key, known);
+function unknownKeyMessage(key: string, near: string | undefined, known: readonly string[]): string {
   if (near) return `unknown field "${key}" — did you mean "${near}"?`;
   return known.length
     ? `unknown field "${key}"; expected one of: ${known.join(', ')}`

@@ -22,3 +22,11 @@ export function isInPrefix(address: string, network: string, prefix: number): bo
   }
   return true;
 }
+
+/** The /64 an address is in, as text: `fd10:1234::2` → `fd10:1234::/64`; `undefined` when it is not an address. */
+export function network64(address: string): string | undefined {
+  const groups = parseIpv6(address)?.slice(0, 4);
+  if (!groups) return undefined;
+  while (groups.length && groups.at(-1) === 0) groups.pop();
+  return `${groups.map((group) => group.toString(16)).join(':')}::/64`;
+}

@@ -1,21 +1,35 @@
 import { relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { tsImport } from 'tsx/esm/api';
+import { type NamespacedUnregister, register } from 'tsx/esm/api';
 import { TnbuildError } from '../errors/index.ts';
 
 // The one loader. Strategy: tsx compiles the TypeScript recipe with esbuild at run time (Node 20 cannot strip
-// types), isolated per call so an edited recipe is never served from a stale module cache.
+// types). Each loader is its own tsx namespace, so an edited recipe is never served from a stale module cache.
+
+let loaders = 0;
 
 export function displayPath(file: string): string {
   const shown = relative(process.cwd(), file);
   return shown.startsWith('..') ? file : shown;
 }
 
-/** Imports a recipe file and returns its default export, unvalidated. */
-export async function loadRecipeFile(file: string): Promise<unknown> {
+/**
+ * A loader for one pass over a recipes folder: its recipes share one module namespace (a helper they both import
+ * is compiled once), apart from every other loader's.
+ */
+export function recipeFileLoader(): (file: string) => Promise<unknown> {
+  let api: NamespacedUnregister | undefined;
+  return (file) => {
+    api ??= register({ namespace: `tnbuild-recipes-${process.pid}-${++loaders}` });
+    return importRecipe(api, file);
+  };
+}
+
+/** Imports one recipe file and returns its default export, unvalidated. */
+async function importRecipe(api: NamespacedUnregister, file: string): Promise<unknown> {
   let module: { default?: unknown };
   try {
-    module = await tsImport(pathToFileURL(file).href, import.meta.url);
+    module = await api.import(pathToFileURL(file).href, import.meta.url);
   } catch (error) {
     throw describeLoadError(file, error);
   }

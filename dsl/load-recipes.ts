@@ -3,11 +3,12 @@ import { basename, join, resolve } from 'node:path';
 import { isTnbuildError, TnbuildError } from '../errors/index.ts';
 import { registerSecrets } from '../host/secret-values.ts';
 import { formatZodIssues } from './format-zod-issues.ts';
-import { displayPath, loadRecipeFile } from './load-recipe-file.ts';
+import { displayPath, recipeFileLoader } from './load-recipe-file.ts';
+import { locateIssues } from './locate-field.ts';
 import { issuesError, type RecipeIssue } from './recipe-issue.ts';
 import { resolveRecipe } from './resolve-recipe.ts';
 import type { ResolvedRecipe } from './resolved-recipe.ts';
-import { checkRecipe, checkRecipeSet } from './rules.ts';
+import { checkRecipe, checkRecipeSet, checkSharedSegment } from './rules.ts';
 import { type RecipeOutput, recipeSchema } from './schema.ts';
 import { schemaKeysAt } from './schema-keys.ts';
 
@@ -35,6 +36,8 @@ export interface LoadedRecipes {
   /** Every recipe that resolved without issues, by name. */
   readonly recipes: ReadonlyMap<string, ResolvedRecipe>;
   readonly issues: readonly RecipeIssue[];
+  /** What works but likely is not what was meant (e.g. an address off the VMs' shared /64). */
+  readonly warnings: readonly RecipeIssue[];
 }
 
 /**
@@ -45,6 +48,7 @@ export async function loadRecipes(dir: string, names?: readonly string[]): Promi
   const files = listRecipeFiles(dir);
   for (const name of names ?? []) if (!files.has(name)) throw unknownRecipe(name, files, dir);
 
+  const loadRecipeFile = recipeFileLoader();
   const issues: RecipeIssue[] = [];
   const parsed = new Map<string, RecipeOutput>();
   const parse = async (name: string): Promise<RecipeOutput | undefined> => {
@@ -111,8 +115,14 @@ export async function loadRecipes(dir: string, names?: readonly string[]): Promi
   };
 
   for (const name of names ?? [...files.keys()]) await resolveByName(name);
-  if (!names) issues.push(...checkRecipeSet([...resolved.values()], (recipe) => displayPath(recipe.file)));
-  return { recipes: resolved, issues: dedupe(issues) };
+  const fileOf = (recipe: ResolvedRecipe) => displayPath(recipe.file);
+  if (!names) issues.push(...checkRecipeSet([...resolved.values()], fileOf));
+  const warnings = names ? [] : checkSharedSegment([...resolved.values()], fileOf);
+  return {
+    recipes: resolved,
+    issues: await locateIssues(dedupe(issues), files.values()),
+    warnings: await locateIssues(warnings, files.values()),
+  };
 }
 
 /** Loads one recipe (and its parents) or throws every issue at once. */

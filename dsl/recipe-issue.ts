@@ -14,7 +14,7 @@ export function formatIssue(issue: RecipeIssue): string {
 
 /** All issues at once, as one user error (exit 2). */
 export function issuesError(issues: readonly RecipeIssue[]): TnbuildError {
-  const files = new Set(issues.map((issue) => issue.file));
+  const files = new Set(issues.map((issue) => issue.file.replace(/(:\d+)+$/, '')));
   const count = issues.length === 1 ? '1 problem' : `${issues.length} problems`;
   return new TnbuildError('TNB103', `${count} in ${[...files].join(', ')}`, {
     details: issues.map(formatIssue),

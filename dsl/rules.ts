@@ -1,4 +1,4 @@
-import { isInPrefix, parseIpv6 } from './ipv6.ts';
+import { isInPrefix, network64, parseIpv6 } from './ipv6.ts';
 import type { RecipeIssue } from './recipe-issue.ts';
 import type { ResolvedArtifact, ResolvedRecipe } from './resolved-recipe.ts';
 
@@ -170,6 +170,36 @@ export function checkRecipeSet(
     );
   }
   return issues;
+}
+
+/**
+ * Clones share one network segment, and each takes a /64 on it: an address outside the /64 most recipes use is not
+ * on-link for the others, so they reach it only through a router. A warning, for a network that has one.
+ */
+export function checkSharedSegment(
+  recipes: readonly ResolvedRecipe[],
+  fileOf: (recipe: ResolvedRecipe) => string,
+  checked?: ReadonlySet<string>,
+): RecipeIssue[] {
+  const bySegment = new Map<string, ResolvedRecipe[]>();
+  for (const recipe of recipes) {
+    const segment = recipe.network && network64(recipe.network.address);
+    if (segment) bySegment.set(segment, [...(bySegment.get(segment) ?? []), recipe]);
+  }
+  if (bySegment.size < 2) return [];
+  // The most used /64; on a tie, the first recipe's.
+  const [shared, members] = [...bySegment].reduce((best, next) =>
+    next[1].length > best[1].length ? next : best,
+  );
+  return [...bySegment]
+    .filter(([segment]) => segment !== shared)
+    .flatMap(([, outside]) => outside)
+    .filter((recipe) => !checked || checked.has(recipe.name))
+    .map((recipe) => ({
+      file: fileOf(recipe),
+      field: 'network.ula',
+      message: `${recipe.network!.address} is outside ${shared}, the segment ${members.map((member) => `"${member.name}"`).join(' and ')} use${members.length === 1 ? 's' : ''}: the VMs reach it only through a router; pick an address in ${shared}`,
+    }));
 }
 
 /** vm.firstBoot goes into the template's manifest and every release of it, in the clear. */

@@ -2,11 +2,9 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { PACKAGE_ROOT } from '../host/package-root.ts';
 import { displayPath } from './load-recipe-file.ts';
 import type { RecipeIssue } from './recipe-issue.ts';
-
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 /**
  * "Argument of type … is not assignable to parameter of type …" on the `defineRecipe(` line: the schema reports the
@@ -54,7 +52,7 @@ async function runTypeScript(files: readonly string[]): Promise<RecipeIssue[]> {
     moduleResolution: ts.ModuleResolutionKind.NodeNext,
     allowImportingTsExtensions: true,
     types: ['node'],
-    typeRoots: [join(ROOT, 'node_modules', '@types')],
+    typeRoots: [join(PACKAGE_ROOT, 'node_modules', '@types')],
   });
   const wanted = new Set(files);
   return ts
@@ -82,13 +80,13 @@ function mostSpecific(text: string): string {
 function cacheKey(files: readonly string[]): string {
   const hash = createHash('sha256');
   const { version } = JSON.parse(
-    readFileSync(join(ROOT, 'node_modules', 'typescript', 'package.json'), 'utf8'),
+    readFileSync(join(PACKAGE_ROOT, 'node_modules', 'typescript', 'package.json'), 'utf8'),
   );
   hash.update(`typescript ${version}\0`);
   for (const file of [...files].sort()) hash.update(`recipe ${file}\0`);
   const sources = new Set<string>();
   for (const dir of new Set(files.map((file) => dirname(file)))) collectTs(dir, sources);
-  collectTs(join(ROOT, 'dsl'), sources);
+  collectTs(join(PACKAGE_ROOT, 'dsl'), sources);
   for (const source of [...sources].sort())
     hash.update(`${source}\0`).update(readFileSync(source)).update('\0');
   return hash.digest('hex');

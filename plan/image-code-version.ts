@@ -1,18 +1,17 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, relative } from 'node:path';
+import { PACKAGE_ROOT } from '../host/package-root.ts';
 
 // The folders whose code decides what ends up inside an image. A change to any of them is a new cache key;
 // a change to the CLI, the docs or the tests is not.
 const SHAPING_FOLDERS = ['builders', 'provisioners', 'templates'];
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 let cached: string | undefined;
 
 /** sha256 over tnbuild's version and the source of the image-shaping folders (sorted, relative paths). */
-export function imageCodeVersion(root: string = ROOT): string {
-  if (cached !== undefined && root === ROOT) return cached;
+export function imageCodeVersion(root: string = PACKAGE_ROOT): string {
+  if (cached !== undefined && root === PACKAGE_ROOT) return cached;
   const hash = createHash('sha256');
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
   hash.update(`tnbuild ${pkg.version}\n`);
@@ -23,7 +22,7 @@ export function imageCodeVersion(root: string = ROOT): string {
     }
   }
   const version = hash.digest('hex');
-  if (root === ROOT) cached = version;
+  if (root === PACKAGE_ROOT) cached = version;
   return version;
 }
 

@@ -5,6 +5,7 @@ import { TnbuildError } from '../errors/index.ts';
 import type { CommandRunner, Logger } from '../host/command-runner.ts';
 import { silentLogger } from '../host/command-runner.ts';
 import { execaCommandRunner } from '../host/execa-command-runner.ts';
+import { tnbuildVersion } from '../host/package-root.ts';
 import { openTemplateStore, readQcow2Header, type Template, type TemplateStore } from '../templates/index.ts';
 import { codecFor } from './codec-for.ts';
 import { type Compression, DEFAULT_COMPRESSION } from './compression.ts';
@@ -15,7 +16,6 @@ import { assertNameSegment, imageFileName, releaseBaseName } from './release-lay
 import type { ReleaseManifest } from './release-manifest.ts';
 import { createStageMeter, type ReleaseProgressListener } from './release-progress.ts';
 import { readSigningKey } from './signing-key.ts';
-import { readTnbuildVersion } from './tnbuild-version.ts';
 import { writeReleaseMetadata } from './write-release-metadata.ts';
 
 export interface ReleaseTemplateOptions {
@@ -116,7 +116,7 @@ export async function releaseTemplate(options: ReleaseTemplateOptions): Promise<
         compressor: await codec.describe(),
       }),
       releasedAt: (options.now ?? (() => new Date()))(),
-      tnbuildVersion: await readTnbuildVersion(),
+      tnbuildVersion: tnbuildVersion(),
     });
     options.signal?.throwIfAborted();
     await finishReleaseDir(scratch, files);

@@ -1,4 +1,4 @@
-import { type FetchOptions, lookupPublishedChecksum } from '../artifacts/index.ts';
+import type { FetchOptions } from '../artifacts/types.ts';
 import type { ResolvedRecipe } from '../dsl/resolved-recipe.ts';
 import type { Arch } from '../dsl/schema.ts';
 import { imageCodeVersion } from '../plan/image-code-version.ts';
@@ -17,6 +17,8 @@ export async function planRecipe(
 ): Promise<{ recipe: ResolvedRecipe; plan: BuildPlan }> {
   const pinned = await pinPublishedChecksums(recipe, arch, async (url, checksum) => {
     const request = { url, checksumUrl: checksum.file, algorithm: checksum.algorithm };
+    // Loaded only when a recipe has such a checksum: the download machinery is most of the artifacts module.
+    const { lookupPublishedChecksum } = await import('../artifacts/lookup-published-checksum.ts');
     return (await lookupPublishedChecksum(request, fetchOptions)).value;
   });
   return { recipe: pinned, plan: planBuild(pinned, arch, imageCodeVersion()) };

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { PACKAGE_ROOT } from '../host/package-root.ts';
 import type { OsFamily } from './seal-script.ts';
 
 /** A file the template build writes into the guest before sealing. */
@@ -11,7 +11,7 @@ export interface GuestFile {
   readonly content: string;
 }
 
-const GUEST_DIR = join(dirname(fileURLToPath(import.meta.url)), 'guest');
+const GUEST_DIR = join(PACKAGE_ROOT, 'templates', 'guest');
 const SCRIPT_PATH = '/usr/local/sbin/tnbuild-first-boot';
 const HEREDOC_END = 'TNBUILD_FILE_END';
 

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import Handlebars from 'handlebars';
+import { PACKAGE_ROOT } from '../../host/package-root.ts';
 import type { ConsoleStep } from '../console-steps.ts';
 import type { HttpFileMap } from '../http-server.ts';
 import type { InstallContext, InstallDriver, InstallPlan } from './install-driver.ts';
@@ -34,7 +36,10 @@ export interface ScriptDriverOptions {
 }
 
 const ANSWER_PATH = '/answer.sh';
-const defaultTemplate = readFileSync(new URL('./script-answer.sh.hbs', import.meta.url), 'utf8');
+const defaultTemplate = readFileSync(
+  join(PACKAGE_ROOT, 'builders', 'drivers', 'script-answer.sh.hbs'),
+  'utf8',
+);
 
 const handlebars = Handlebars.create();
 handlebars.registerHelper('shq', (value: unknown, options: { loc?: { start: { line: number } } }) => {

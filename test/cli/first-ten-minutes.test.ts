@@ -105,3 +105,39 @@ describe('suggestions that work in the state the user is in', () => {
     );
   });
 });
+
+describe('where a problem is', () => {
+  it('a misspelt field is one problem, at file:line:column of the field as written', async () => {
+    const recipe = isoRecipe(`  steps: [
+    { type: 'shell', name: 'ok', run: 'true' },
+    { type: 'shell', name: 'typo', runn: 'true' },
+  ],`);
+    const line = recipe.split('\n').findIndex((text) => text.includes('runn')) + 1;
+    const column = recipe.split('\n')[line - 1]!.indexOf('runn') + 1;
+    const dir = createRecipeProject({ 'recipes/base.ts': recipe });
+
+    const result = await runTnbuild(dir, ['validate', '--json']);
+    expect(result.exitCode).toBe(2);
+    expect(JSON.parse(result.stdout).issues).toEqual([
+      {
+        file: `recipes/base.ts:${line}:${column}`,
+        field: 'steps[1].runn',
+        message: 'unknown field "runn" — did you mean "run"?',
+      },
+    ]);
+    const text = await runTnbuild(dir, ['validate']);
+    expect(text.stderr).toContain('1 problem in recipes/base.ts\n');
+    expect(text.stderr).toContain(`recipes/base.ts:${line}:${column} › steps[1].runn: unknown field "runn"`);
+  });
+
+  it('a missing field points at the object it belongs in', async () => {
+    const recipe = isoRecipe(`  steps: [{ type: 'shell', name: 'nothing to run' }],`);
+    const line = recipe.split('\n').findIndex((text) => text.includes('nothing to run')) + 1;
+    const dir = createRecipeProject({ 'recipes/base.ts': recipe });
+    const result = await runTnbuild(dir, ['validate']);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain(
+      `recipes/base.ts:${line}:11 › steps[0].run: is required (expected string)`,
+    );
+  });
+});

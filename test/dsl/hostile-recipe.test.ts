@@ -100,7 +100,7 @@ describe('hostile recipe values', () => {
       const result = await runTnbuild(dir, args);
       expect(result.exitCode, result.stderr).toBe(2);
       expect(result.stderr).toMatch(/TNB103/);
-      expect(result.stderr).toMatch(new RegExp(`recipes/base\\.ts › ${field.source}`));
+      expect(result.stderr).toMatch(new RegExp(`recipes/base\\.ts:\\d+:\\d+ › ${field.source}`));
     }
     expect(wroteNothing(dir)).toBe(true);
   });

@@ -40,7 +40,7 @@ describe('recipe secrets', () => {
     const result = await runTnbuild(dir, ['validate', '--no-typecheck'], {});
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toMatch(
-      /recipes\/base\.ts › secrets\.apiToken: is not set \(if it comes from process\.env/,
+      /recipes\/base\.ts:\d+:\d+ › secrets\.apiToken: is not set \(if it comes from process\.env/,
     );
     expect(wroteNothing(dir)).toBe(true);
   });

@@ -18,13 +18,28 @@ describe('tnbuild validate', () => {
     expect(again.exitCode).toBe(0);
     expect(cacheEntries(dir)).toHaveLength(1);
 
-    writeFileSync(join(dir, 'recipes', 'base.ts'), isoRecipe(`  machine: { cpus: '4' },`));
+    const typeError = isoRecipe().replace(
+      'export default',
+      "const retries: number = 'three';\nexport default",
+    );
+    writeFileSync(join(dir, 'recipes', 'base.ts'), typeError);
     const changed = await runTnbuild(dir, ['validate']);
     expect(changed.exitCode).toBe(2);
     expect(changed.stderr).toMatch(
-      /recipes\/base\.ts:\d+:\d+ › TS2322: Type 'string' is not assignable to type 'number'/,
+      /recipes\/base\.ts:2:7 › TS2322: Type 'string' is not assignable to type 'number'/,
     );
     expect(cacheEntries(dir)).toHaveLength(2);
+  });
+
+  it('reports a wrong value once, by the schema at its line and column, not again by TypeScript there', async () => {
+    const recipe = isoRecipe(`  machine: { cpus: '4' },`);
+    const line = recipe.split('\n').findIndex((text) => text.includes("cpus: '4'")) + 1;
+    const dir = createRecipeProject({ 'recipes/base.ts': recipe });
+    const result = await runTnbuild(dir, ['validate']);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('error TNB103: 1 problem in recipes/base.ts');
+    expect(result.stderr).toContain(`recipes/base.ts:${line}:14 › machine.cpus: expected number, got "4"`);
+    expect(result.stderr).not.toContain('TS2322');
   });
 
   it('reports a missing field once, by the schema, without the type dump', async () => {
@@ -36,7 +51,7 @@ export default defineRecipe({ os: { family: 'alpine', release: '3.22' }, ports: 
     const result = await runTnbuild(dir, ['validate']);
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain('error TNB103: 1 problem in recipes/base.ts');
-    expect(result.stderr).toMatch(/recipes\/base\.ts › source: is required/);
+    expect(result.stderr).toMatch(/recipes\/base\.ts:\d+:\d+ › source: is required/);
     expect(result.stderr).not.toContain('is not assignable to parameter');
   });
 });
