@@ -1,5 +1,6 @@
 import { benchCachedReinstall } from './cached-reinstall.ts';
 import { benchProvisionNoop } from './provision-noop.ts';
+import { benchRegistry } from './registry.ts';
 import { benchStartup } from './startup.ts';
 
 // `npm run bench`: the timing goals, measured rather than asserted in tests. Runs as root (the provisioning
@@ -12,6 +13,10 @@ if (!only || only === 'startup') {
 if (!only || only === 'provision') {
   console.log('\n== provisioning: 50 no-op file tasks over SSH');
   await benchProvisionNoop();
+}
+if (!only || only === 'registry') {
+  console.log('\n== templates through an OCI registry');
+  await benchRegistry();
 }
 if (!only || only === 'reinstall') {
   console.log('\n== templates and clones');

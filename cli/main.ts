@@ -43,6 +43,13 @@ function downloadFlags(flags: Flags) {
   };
 }
 
+function registryFlags(flags: Flags) {
+  return {
+    ...(flags.ca !== undefined && { ca: String(flags.ca) }),
+    ...(flags.plainHttp !== undefined && { plainHttp: Boolean(flags.plainHttp) }),
+  };
+}
+
 function wholeNumber(flag: string, value: unknown): number {
   const text = String(value);
   if (/^\d+$/.test(text)) return Number(text);
@@ -275,22 +282,46 @@ export function createCli() {
       );
     });
 
+  cli
+    .command(
+      'push <what> <reference>',
+      'Push a release (its folder, or a recipe or template released first) to an OCI registry: REGISTRY/REPOSITORY:TAG',
+    )
+    .option('--key <file>', 'ed25519 key, when a release is made first (default: $TNBUILD_RELEASE_KEY)')
+    .option('--compression <kind>', 'zstd | xz | qcow2, when a release is made first', { default: 'zstd' })
+    .option('--ca <file>', 'PEM file of the CA that signs the registry’s certificate')
+    .option('--plain-http', 'Speak http, not https: for a registry on a loopback address only')
+    .action(async (what: string, reference: string, flags: Flags) => {
+      const { push } = await import('./push.ts');
+      print(
+        await push(what, reference, {
+          ...globalOptions(flags),
+          ...(flags.key !== undefined && { key: String(flags.key) }),
+          compression: String(flags.compression),
+          ...registryFlags(flags),
+        }),
+      );
+    });
+
   withDownloadOptions(
     cli.command(
       'pull <source>',
-      'Verify a release (URL or folder) against trusted keys and import its template',
+      'Verify a release (folder, URL or REGISTRY/REPOSITORY:TAG|@DIGEST) against trusted keys and import its template',
     ),
   )
     .option(
       '--trusted-keys <file>',
       'allowed_signers or .pub file (default: $TNBUILD_TRUSTED_KEYS, else ~/.config/tnbuild/allowed_signers)',
     )
+    .option('--ca <file>', 'PEM file of the CA that signs the registry’s certificate')
+    .option('--plain-http', 'Speak http, not https: for a registry on a loopback address only')
     .action(async (source: string, flags: Flags) => {
       const { pull } = await import('./pull.ts');
       print(
         await pull(source, {
           ...globalOptions(flags),
           ...downloadFlags(flags),
+          ...registryFlags(flags),
           ...(flags.trustedKeys !== undefined && { trustedKeys: String(flags.trustedKeys) }),
           // Only an explicit --arch refuses a release: pulling another architecture's image is allowed.
           ...(flags.arch !== undefined && { requireArch: globalOptions(flags).arch }),

@@ -8,21 +8,23 @@ import { openTemplateStore } from '../templates/index.ts';
 import type { DownloadFlags } from './fetch-options.ts';
 import type { GlobalOptions } from './global-options.ts';
 import { createConsoleLogger, isInteractive } from './output.ts';
+import { type RegistryFlags, registryOptions } from './push.ts';
 
-export interface PullCommandOptions extends GlobalOptions, DownloadFlags {
+export interface PullCommandOptions extends GlobalOptions, DownloadFlags, RegistryFlags {
   /** allowed_signers file, .pub file or key. @default $TNBUILD_TRUSTED_KEYS, else ~/.config/tnbuild/allowed_signers */
   readonly trustedKeys?: string;
   /** `--arch` given on the command line: a release for another architecture is refused (TNB607). */
   readonly requireArch?: Arch;
 }
 
-/** `tnbuild pull <url|dir>`: verify a release against trusted keys and import its template; no build. */
+/** `tnbuild pull <dir|url|registry reference>`: verify a release against trusted keys and import its template; no build. */
 export async function pull(source: string, options: PullCommandOptions): Promise<string[]> {
   const trustedKeys = await chooseTrustedKeys(options.trustedKeys);
   const store = openTemplateStore({ root: join(options.output, 'templates') });
   const logger = createConsoleLogger(options.verbose);
   const result = await pullRelease({
     source,
+    registry: registryOptions(options),
     trustedKeys,
     ...(options.requireArch && { arch: options.requireArch }),
     store,
@@ -40,7 +42,7 @@ export async function pull(source: string, options: PullCommandOptions): Promise
   });
   const { release, template, signer } = result;
   return [
-    `${release.name} ${release.version} (${release.arch}) from ${source}`,
+    `${release.name} ${release.version} (${release.arch}) from ${result.from}`,
     `  signed by ${signer.principal} (${signer.fingerprint}); every file matches SHA256SUMS`,
     result.alreadyStored
       ? `  template ${template.name} was already in ${store.root}`

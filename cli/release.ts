@@ -65,7 +65,7 @@ export async function release(name: string, options: ReleaseCommandOptions): Pro
 }
 
 /** The newest template of the recipe for --arch; otherwise a key prefix or directory name. */
-async function findReleasable(
+export async function findReleasable(
   name: string,
   options: ReleaseCommandOptions,
   store: ReturnType<typeof openTemplateStore>,

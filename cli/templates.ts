@@ -34,6 +34,8 @@ export async function templates(
             builtAt: manifest.builtAt,
             virtualSize: manifest.disk.virtualSize,
             actualSize: manifest.disk.actualSize,
+            // null: built here.
+            pulledFrom: manifest.origin?.pulledFrom ?? null,
             dir,
           })),
         });
@@ -46,10 +48,14 @@ export async function templates(
             : `no templates: ${store.root} does not exist (run tnbuild inside your project, or pass --output DIR)`,
         ];
       }
-      return all.map(
-        (template) =>
-          `${template.name.padEnd(40)} ${formatBytes(template.manifest.disk.actualSize).padStart(10)}  built ${template.manifest.builtAt}${template.manifest.parentKey ? `  on ${template.manifest.parentKey.slice(0, 12)}` : ''}`,
-      );
+      return all.map(({ name, manifest }) => {
+        const size = formatBytes(manifest.disk.actualSize).padStart(10);
+        const parent = manifest.parentKey ? `  on ${manifest.parentKey.slice(0, 12)}` : '';
+        const origin = manifest.origin
+          ? `  pulled from ${manifest.origin.pulledFrom} (${manifest.origin.release})`
+          : '  built here';
+        return `${name.padEnd(40)} ${size}  built ${manifest.builtAt}${parent}${origin}`;
+      });
     }
     case 'rm': {
       if (!ref)

@@ -256,6 +256,21 @@ export const errorCatalogue = {
     title: 'Release is for another architecture',
     hint: 'Pull the release made for the architecture you asked for, or leave --arch out.',
   },
+  TNB610: {
+    kind: 'user',
+    title: 'Bad registry reference',
+    hint: 'Write REGISTRY/REPOSITORY[:TAG|@sha256:DIGEST], e.g. registry.example.org:5000/trustnet/node:1.4.0.',
+  },
+  TNB611: {
+    kind: 'user',
+    title: 'Registry request failed',
+    hint: 'Check the address, that the registry answers (`curl https://REGISTRY/v2/`), and your login (`docker login`, `podman login` or `skopeo login` write the credentials tnbuild reads).',
+  },
+  TNB612: {
+    kind: 'user',
+    title: 'Not a tnbuild template in the registry',
+    hint: 'Pull a reference that `tnbuild push` wrote: its manifest has artifactType application/vnd.tnbuild.template.v1.',
+  },
 
   // Bugs (TNB9xx)
   TNB900: {

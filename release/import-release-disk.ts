@@ -9,6 +9,7 @@ import {
   findTemplate,
   readQcow2Header,
   type Template,
+  type TemplateManifest,
   type TemplateStore,
   withTemplateLock,
 } from '../templates/index.ts';
@@ -20,6 +21,8 @@ import { createStageMeter, type ReleaseProgressListener } from './release-progre
 
 export interface ImportOptions {
   readonly runner: CommandRunner;
+  /** Recorded in the stored template's manifest, for `templates list`. */
+  readonly origin?: TemplateManifest['origin'];
   readonly onProgress?: ReleaseProgressListener;
   readonly signal?: AbortSignal;
 }
@@ -98,6 +101,7 @@ export async function importReleaseDisk(
             builtAt: new Date(t.builtAt),
             buildMs: t.buildMs,
             versions: t.versions,
+            ...(options.origin && { origin: options.origin }),
           },
           options.signal ? { signal: options.signal } : {},
         );

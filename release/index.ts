@@ -2,6 +2,14 @@ export { buildSpdxDocument, type SpdxDocument, type SpdxInput } from './build-sp
 export { COMPRESSIONS, type Compression, DEFAULT_COMPRESSION, isCompression } from './compression.ts';
 export { describeReproducibility } from './describe-reproducibility.ts';
 export type { ImageCodec } from './image-codec.ts';
+export {
+  formatOciReference,
+  looksLikeOciReference,
+  type OciReference,
+  parseOciReference,
+} from './oci/oci-reference.ts';
+export { type PushReleaseOptions, type PushResult, pushRelease } from './oci/push-release.ts';
+export type { RegistryOptions } from './oci/registry-client.ts';
 export { type InstalledPackage, parseInstalledPackage } from './parse-installed-package.ts';
 export { type PullReleaseOptions, type PullResult, pullRelease } from './pull-release.ts';
 export {

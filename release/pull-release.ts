@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +11,9 @@ import { execaCommandRunner } from '../host/execa-command-runner.ts';
 import { openTemplateStore, type Template, type TemplateStore } from '../templates/index.ts';
 import { openDirReleaseSource } from './dir-release-source.ts';
 import { importReleaseDisk } from './import-release-disk.ts';
+import { looksLikeOciReference, parseOciReference } from './oci/oci-reference.ts';
+import type { RegistryOptions } from './oci/registry-client.ts';
+import { openRegistryReleaseSource } from './oci/registry-release-source.ts';
 import { MANIFEST_MAX_BYTES, readReleaseManifest } from './read-release-manifest.ts';
 import { RELEASE_MANIFEST_FILE, SIGNATURE_FILE, SUMS_FILE } from './release-layout.ts';
 import type { ReleaseManifest } from './release-manifest.ts';
@@ -21,8 +25,13 @@ import { openUrlReleaseSource } from './url-release-source.ts';
 import { type VerifiedSignature, verifySumsSignature } from './verify-signature.ts';
 
 export interface PullReleaseOptions {
-  /** The release folder: an http(s) URL (its files go through the download cache) or a local path. */
+  /**
+   * The release: a local folder, an http(s) URL of one (its files go through the download cache), or a registry
+   * reference `REGISTRY/REPOSITORY[:TAG|@DIGEST]` that `tnbuild push` wrote.
+   */
   readonly source: string;
+  /** For a registry reference: --ca, plain http on loopback, credentials. */
+  readonly registry?: RegistryOptions;
   /** Whom to trust: an allowed_signers file, a public key file (`.pub`), or a public key line. */
   readonly trustedKeys: string;
   /** Refuse (TNB607) a release for another architecture. @default any */
@@ -43,6 +52,8 @@ export interface PullResult {
   readonly signer: VerifiedSignature;
   /** The store already had this template (same key); nothing was unpacked. */
   readonly alreadyStored: boolean;
+  /** Where it came from: the folder, the URL, or `registry/repository@sha256:…` (pinned even when pulled by tag). */
+  readonly from: string;
 }
 
 /**
@@ -106,6 +117,11 @@ export async function pullRelease(options: PullReleaseOptions): Promise<PullResu
 
     const imported = await importReleaseDisk(store, release, imagePath, {
       runner,
+      origin: {
+        pulledFrom: source.label,
+        release: `${release.name} ${release.version}`,
+        signer: signer.fingerprint,
+      },
       ...(options.onProgress && { onProgress: options.onProgress }),
       ...(options.signal && { signal: options.signal }),
     });
@@ -114,7 +130,13 @@ export async function pullRelease(options: PullReleaseOptions): Promise<PullResu
         ? `Template ${imported.template.name} was already in ${store.root}.`
         : `Imported ${release.name} ${release.version} as template ${imported.template.name}.`,
     );
-    return { template: imported.template, release, signer, alreadyStored: imported.alreadyStored };
+    return {
+      template: imported.template,
+      release,
+      signer,
+      alreadyStored: imported.alreadyStored,
+      from: source.label,
+    };
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
@@ -129,6 +151,15 @@ function entryFor(entries: readonly SumsEntry[], file: string): SumsEntry {
 }
 
 async function openSource(options: PullReleaseOptions, logger: Logger): Promise<ReleaseSource> {
+  if (!existsSync(options.source) && looksLikeOciReference(options.source)) {
+    if (options.fetch?.offline) {
+      throw new TnbuildError('TNB202', `offline, so ${options.source} cannot be read from its registry`);
+    }
+    return openRegistryReleaseSource(parseOciReference(options.source), {
+      ...(options.registry && { registry: options.registry }),
+      fetch: { ...options.fetch, logger, ...(options.signal && { signal: options.signal }) },
+    });
+  }
   if (/^https?:\/\//i.test(options.source)) {
     // The signed list is read fresh from the publisher every time, never from a cache or mirror.
     if (options.fetch?.offline) {

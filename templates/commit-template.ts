@@ -36,6 +36,7 @@ export interface CommitTemplateInput {
   readonly builtAt: Date;
   readonly buildMs: number;
   readonly versions: TemplateManifest['versions'];
+  readonly origin?: TemplateManifest['origin'];
 }
 
 export interface CommitTemplateOptions {
@@ -122,6 +123,7 @@ function manifestOf(input: CommitTemplateInput, virtualSize: number, actualSize:
     ports: input.ports,
     ...(input.network && { network: input.network }),
     machine: input.machine,
+    ...(input.origin && { origin: input.origin }),
   };
 }
 

@@ -76,6 +76,16 @@ export const templateManifestSchema = z.strictObject({
       .positive()
       .max(2 ** 53 - 1),
   }),
+  /** Where a pulled template came from; absent for one built here. */
+  origin: z
+    .strictObject({
+      /** The release folder, its URL, or `registry/repository@sha256:…`. */
+      pulledFrom: lineSchema,
+      release: lineSchema,
+      /** The fingerprint of the trusted key that signed it. */
+      signer: lineSchema,
+    })
+    .optional(),
 });
 
 export type TemplateManifest = z.infer<typeof templateManifestSchema>;

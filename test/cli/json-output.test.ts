@@ -48,6 +48,7 @@ describe('--json', () => {
           builtAt: sandbox.template.manifest.builtAt,
           virtualSize: sandbox.template.manifest.disk.virtualSize,
           actualSize: sandbox.template.manifest.disk.actualSize,
+          pulledFrom: null,
           dir: sandbox.template.dir,
         },
       ],

@@ -267,6 +267,39 @@ describe('tnbuild on the offline Debian guest (TCG, real apt)', () => {
   );
 
   step(
+    'the registry VM carries tnbuild’s own templates: push the release to it, pull it back by digest elsewhere',
+    async () => {
+      const folder = join(work, 'output/releases/registry-1.0.0-x86_64');
+      const target = '127.0.0.1:18000/trustnet/templates/registry:1.0.0';
+      const pushed = await tnbuild(['push', folder, target, '--plain-http']);
+      expect(pushed.exitCode, pushed.out).toBe(0);
+      const pinned = /^ {2}(127\.0\.0\.1:18000\/trustnet\/templates\/registry@sha256:[a-f0-9]{64})$/m.exec(
+        pushed.out,
+      )?.[1];
+      expect(pinned, pushed.out).toBeDefined();
+      const again = await tnbuild(['push', folder, target, '--plain-http']);
+      expect(again.out).toContain('0 B sent; 5 of 5 files were there already');
+
+      const third = { HOME: join(elsewhere, 'third-home'), TNBUILD_CACHE: join(elsewhere, 'third-cache') };
+      const thirdFlags = [...recipeFlags, '--output', join(elsewhere, 'third-output')];
+      const pulled = await tnbuild(
+        ['pull', pinned!, '--trusted-keys', join(work, 'allowed_signers'), '--plain-http'],
+        third,
+        thirdFlags,
+      );
+      expect(pulled.exitCode, pulled.out).toBe(0);
+      expect(pulled.out).toContain(`registry 1.0.0 (x86_64) from ${pinned}`);
+      const listed = await tnbuild(['templates', 'list'], third, thirdFlags);
+      expect(listed.out).toMatch(
+        new RegExp(
+          `^registry-x86_64-[0-9a-f]{12} .* pulled from ${pinned!.replace(/[.]/g, '\\.')} \\(registry 1\\.0\\.0\\)$`,
+          'm',
+        ),
+      );
+    },
+  );
+
+  step(
     'refuses to remove a template a clone uses; stop is graceful; destroying the clone keeps the template',
     async () => {
       const list = await tnbuildElsewhere(['templates', 'list']);

@@ -44,8 +44,14 @@ function emptyStore(name: string) {
 }
 
 /** The pulled template is the released one: same manifest (the store measures its own disk usage) and same disk. */
-async function expectSameTemplate(pulled: Template): Promise<void> {
-  const { disk: pulledDisk, ...pulledRest } = pulled.manifest;
+async function expectSameTemplate(pulled: Template, from: string, version = '2.1.0'): Promise<void> {
+  const { disk: pulledDisk, origin, ...pulledRest } = pulled.manifest;
+  // The store also records where the template came from.
+  expect(origin).toEqual({
+    pulledFrom: from,
+    release: `node ${version}`,
+    signer: release.manifest.signature.fingerprint,
+  });
   const { disk: originalDisk, ...originalRest } = template.manifest;
   expect(pulledRest).toEqual(originalRest);
   expect(pulledDisk.virtualSize).toBe(originalDisk.virtualSize);
@@ -62,7 +68,8 @@ describe('pullRelease', () => {
     expect(result.signer.principal).toBe('publisher');
     expect(result.signer.fingerprint).toBe(release.manifest.signature.fingerprint);
     expect(result.release).toEqual(release.manifest);
-    await expectSameTemplate(result.template);
+    expect(result.from).toBe(release.dir);
+    await expectSameTemplate(result.template, release.dir);
     expect((await listTemplates(store)).map((entry) => entry.name)).toEqual(['node-x86_64-abababababab']);
     // The store's rules hold for a pulled template too: read-only, no scratch folder left.
     expect((await stat(result.template.disk)).mode & 0o777).toBe(0o400);
@@ -93,7 +100,8 @@ describe('pullRelease', () => {
       fetch: { retries: 0 },
     });
     expect(result.signer.principal).toBe('releases@example.org');
-    await expectSameTemplate(result.template);
+    await expectSameTemplate(result.template, result.from);
+    expect(result.from).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/node-2\.1\.0-x86_64\/$/);
     expect(server.requests.slice(0, 2)).toEqual([
       '/node-2.1.0-x86_64/SHA256SUMS',
       '/node-2.1.0-x86_64/SHA256SUMS.sig',
@@ -142,7 +150,7 @@ describe('pullRelease', () => {
         store: emptyStore(`from-${compression}`),
       });
       if (compression === 'xz') {
-        await expectSameTemplate(result.template);
+        await expectSameTemplate(result.template, other.dir, '2.1.0-xz');
       } else {
         expect(result.template.manifest.disk.compressed).toBe(true);
         expect((await hashFileWithSize(result.template.disk)).sha256).toBe(other.manifest.image.sha256);

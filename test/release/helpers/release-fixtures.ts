@@ -27,7 +27,8 @@ export async function makeKey(dir: string, name: string): Promise<{ key: string;
  */
 export async function makeStoredTemplate(
   root: string,
-  options: { key?: string } = {},
+  /** `randomMiB`: incompressible content to add (benches want a disk of some size). @default 0 */
+  options: { key?: string; randomMiB?: number } = {},
 ): Promise<{ store: TemplateStore; template: Template }> {
   const store = openTemplateStore({ root: join(root, 'output', 'templates'), vmsRoot: join(root, 'vms') });
   const work = join(root, 'work');
@@ -41,9 +42,10 @@ export async function makeStoredTemplate(
     text,
     Buffer.alloc(1024 * 1024),
     randomBytes(256 * 1024),
+    randomBytes((options.randomMiB ?? 0) * 1024 * 1024),
   ]);
   await writeFile(raw, content);
-  await execa('truncate', ['-s', '32M', raw]);
+  await execa('truncate', ['-s', `${32 + (options.randomMiB ?? 0)}M`, raw]);
   const disk = join(work, 'disk.qcow2');
   await execa('qemu-img', ['convert', '-q', '-f', 'raw', '-O', 'qcow2', raw, disk]);
   const template = await commitTemplate(store, {

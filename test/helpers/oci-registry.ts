@@ -1,0 +1,176 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface TestRegistry {
+  /** `127.0.0.1:<port>`, as a reference names it. */
+  readonly address: string;
+  /** The CA's PEM file, with `tls`. */
+  readonly ca?: string;
+  /** Its storage folder: blobs land under docker/registry/v2/blobs. */
+  readonly root: string;
+  /** Requests the registry logged, as `METHOD path` lines (its access log). */
+  requests(): string[];
+  stop(): Promise<void>;
+}
+
+/**
+ * A real registry, CNCF distribution 2.8 from Debian's `docker-registry` package, on 127.0.0.1: plain, or with
+ * htpasswd basic auth and TLS from a CA made here (openssl; bcrypt from python3's crypt, which distribution needs).
+ */
+export async function startRegistry(
+  options: { auth?: { username: string; password: string }; tls?: boolean } = {},
+): Promise<TestRegistry> {
+  const root = mkdtempSync(join(tmpdir(), 'tnbuild-registry-'));
+  const port = await freePort();
+  const lines = [
+    'version: 0.1',
+    'log:',
+    '  level: info',
+    '  accesslog:',
+    '    disabled: false',
+    'storage:',
+    '  filesystem:',
+    `    rootdirectory: ${join(root, 'data')}`,
+    'http:',
+    `  addr: 127.0.0.1:${port}`,
+  ];
+  let ca: string | undefined;
+  if (options.tls) {
+    ca = makeCertificates(root);
+    lines.push(
+      '  tls:',
+      `    certificate: ${join(root, 'server.crt')}`,
+      `    key: ${join(root, 'server.key')}`,
+    );
+  }
+  if (options.auth) {
+    const hash = execFileSync(
+      'python3',
+      [
+        '-W',
+        'ignore',
+        '-c',
+        'import crypt,sys; print(crypt.crypt(sys.argv[1], crypt.mksalt(crypt.METHOD_BLOWFISH)))',
+        options.auth.password,
+      ],
+      { encoding: 'utf8' },
+    ).trim();
+    writeFileSync(join(root, 'htpasswd'), `${options.auth.username}:${hash}\n`);
+    lines.push('auth:', '  htpasswd:', '    realm: tnbuild-test', `    path: ${join(root, 'htpasswd')}`);
+  }
+  writeFileSync(join(root, 'config.yml'), `${lines.join('\n')}\n`);
+  mkdirSync(join(root, 'data'));
+  const log: string[] = [];
+  const child: ChildProcess = spawn('docker-registry', ['serve', join(root, 'config.yml')], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  for (const stream of [child.stdout, child.stderr])
+    stream?.on('data', (chunk: Buffer) => log.push(chunk.toString('utf8')));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  await waitUntilServing(`${ca ? 'https' : 'http'}://127.0.0.1:${port}/v2/`, ca, log);
+  return {
+    address: `127.0.0.1:${port}`,
+    ...(ca && { ca }),
+    root,
+    requests: () =>
+      log
+        .join('')
+        .split('\n')
+        .flatMap((line) => {
+          const match = /"(GET|HEAD|POST|PATCH|PUT|DELETE) ([^ ]+) HTTP/.exec(line);
+          return match ? [`${match[1]} ${match[2]}`] : [];
+        }),
+    async stop() {
+      child.kill('SIGTERM');
+      await exited;
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
+
+function makeCertificates(root: string): string {
+  const run = (...args: string[]) => execFileSync('openssl', args, { cwd: root, stdio: 'pipe' });
+  run(
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=tnbuild test CA',
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.crt',
+  );
+  run(
+    'req',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-subj',
+    '/CN=127.0.0.1',
+    '-keyout',
+    'server.key',
+    '-out',
+    'server.csr',
+  );
+  writeFileSync(join(root, 'san.ext'), 'subjectAltName=IP:127.0.0.1\n');
+  run(
+    'x509',
+    '-req',
+    '-in',
+    'server.csr',
+    '-CA',
+    'ca.crt',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-days',
+    '2',
+    '-extfile',
+    'san.ext',
+    '-out',
+    'server.crt',
+  );
+  return join(root, 'ca.crt');
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitUntilServing(url: string, ca: string | undefined, log: string[]): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    const status = await new Promise<number>((resolve) => {
+      const client = url.startsWith('https') ? https : http;
+      const request = client.get(url, { ...(ca && { ca: [readFileSync(ca, 'utf8')] }) }, (response) => {
+        response.resume();
+        resolve(response.statusCode ?? 0);
+      });
+      request.on('error', () => resolve(0));
+    });
+    if (status === 200 || status === 401) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`the registry did not start:\n${log.join('')}`);
+}

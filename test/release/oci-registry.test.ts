@@ -1,0 +1,330 @@
+import { createHash } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import http from 'node:http';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashFileWithSize } from '../../release/hashing-counter.ts';
+import {
+  parseOciReference,
+  pullRelease,
+  pushRelease,
+  type ReleaseResult,
+  releaseTemplate,
+} from '../../release/index.ts';
+import { openRegistry } from '../../release/oci/registry-client.ts';
+import { openTemplateStore, type Template } from '../../templates/index.ts';
+import { startRegistry, type TestRegistry } from '../helpers/oci-registry.ts';
+import { useFreshHome } from './helpers/fresh-home.ts';
+import { makeKey, makeStoredTemplate, makeTempDir, storeEntries } from './helpers/release-fixtures.ts';
+
+// Releases through a real registry (distribution 2.8 on 127.0.0.1): the artifact stock tools read, pushes that send
+// only what is missing, pulls that trust the signature and nothing the registry says.
+
+let root: string;
+let restoreHome: () => void;
+let template: Template;
+let key: { key: string; pub: string };
+let release: ReleaseResult;
+let registry: TestRegistry;
+const plain = { plainHttp: true } as const;
+
+beforeAll(async () => {
+  root = await makeTempDir();
+  // Larger than the 4 MiB a registry's answer may have: a HEAD of its blob announces that size and sends nothing.
+  ({ template } = await makeStoredTemplate(join(root, 'build-host'), { randomMiB: 6 }));
+  key = await makeKey(root, 'publisher');
+  release = await releaseTemplate({
+    template,
+    version: '2.1.0',
+    key: key.key,
+    outDir: join(root, 'releases'),
+  });
+  restoreHome = await useFreshHome(join(root, 'home'));
+  registry = await startRegistry();
+}, 120_000);
+
+afterAll(async () => {
+  restoreHome?.();
+  await registry?.stop();
+  await execa('rm', ['-rf', root]);
+});
+
+const ref = (text: string) => parseOciReference(`${registry.address}/${text}`);
+const store = (name: string) =>
+  openTemplateStore({ root: join(root, 'home', name, 'templates'), vmsRoot: join(root, 'home', 'vms') });
+
+function getBlob(repository: string, digest: string): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(`http://${registry.address}/v2/${repository}/blobs/${digest}`, async (response) => {
+        const chunks: Buffer[] = [];
+        for await (const chunk of response) chunks.push(chunk as Buffer);
+        resolve(Buffer.concat(chunks));
+      })
+      .on('error', reject);
+  });
+}
+
+describe('push', () => {
+  it('writes an artifact skopeo reads, whose blobs hash to their digests, the disk in several requests', async () => {
+    const pushed = await pushRelease({
+      dir: release.dir,
+      reference: ref('trustnet/node:2.1.0'),
+      registry: plain,
+      chunkBytes: 256 * 1024,
+    });
+    expect(pushed.pinned).toBe(`${registry.address}/trustnet/node@${pushed.digest}`);
+    expect(pushed.sentBytes).toBeGreaterThan(0);
+
+    const raw = await execa('skopeo', [
+      'inspect',
+      '--raw',
+      '--tls-verify=false',
+      `docker://${registry.address}/trustnet/node:2.1.0`,
+    ]);
+    expect(`sha256:${createHash('sha256').update(raw.stdout).digest('hex')}`).toBe(pushed.digest);
+    const manifest = JSON.parse(raw.stdout);
+    expect(manifest).toMatchObject({
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      artifactType: 'application/vnd.tnbuild.template.v1',
+      config: { mediaType: 'application/vnd.tnbuild.release.manifest.v1+json' },
+    });
+    const titles = manifest.layers.map(
+      (layer: { annotations: Record<string, string> }) => layer.annotations['org.opencontainers.image.title'],
+    );
+    expect(titles.sort()).toEqual(
+      ['SHA256SUMS', 'SHA256SUMS.sig', release.manifest.image.file, release.manifest.sbom.file].sort(),
+    );
+    for (const blob of [manifest.config, ...manifest.layers]) {
+      const bytes = await getBlob('trustnet/node', blob.digest);
+      expect(`sha256:${createHash('sha256').update(bytes).digest('hex')}`).toBe(blob.digest);
+      expect(bytes.length).toBe(blob.size);
+    }
+    const image = manifest.layers.find((layer: { mediaType: string }) =>
+      layer.mediaType.startsWith('application/vnd.tnbuild.disk.qcow2'),
+    );
+    const patches = registry
+      .requests()
+      .filter((line) => line.startsWith('PATCH /v2/trustnet/node/blobs/uploads/'));
+    expect(patches.length).toBeGreaterThanOrEqual(Math.ceil(image.size / (256 * 1024)));
+  });
+
+  it('sends nothing but the manifest the second time', async () => {
+    const before = registry.requests().length;
+    const again = await pushRelease({
+      dir: release.dir,
+      reference: ref('trustnet/node:2.1.0'),
+      registry: plain,
+    });
+    expect(again.sentBytes).toBe(0);
+    expect(again.blobs.every((blob) => !blob.sent)).toBe(true);
+    const requests = registry.requests().slice(before);
+    expect(requests.filter((line) => !line.startsWith('HEAD '))).toEqual([
+      'PUT /v2/trustnet/node/manifests/2.1.0',
+    ]);
+  });
+
+  it('an interrupted push resumes: blobs already sent are not sent again', async () => {
+    const target = ref('trustnet/resume:2.1.0');
+    await expect(
+      pushRelease({
+        dir: release.dir,
+        reference: target,
+        registry: plain,
+        // Cut while SHA256SUMS goes up: the files it lists went before it.
+        onProgress: (event) => {
+          if (event.file === 'SHA256SUMS') throw new Error('cut');
+        },
+      }),
+    ).rejects.toThrow('cut');
+    const resumed = await pushRelease({ dir: release.dir, reference: target, registry: plain });
+    const image = resumed.blobs.find((blob) => blob.file === release.manifest.image.file)!;
+    expect(image.sent).toBe(false);
+    expect(resumed.blobs.filter((blob) => blob.sent).map((blob) => blob.file)).toEqual([
+      'SHA256SUMS',
+      'SHA256SUMS.sig',
+    ]);
+  });
+
+  it('refuses a digest as the target, and plain http to a registry that is not on loopback', async () => {
+    await expect(
+      pushRelease({
+        dir: release.dir,
+        reference: ref(`trustnet/node@sha256:${'a'.repeat(64)}`),
+        registry: plain,
+      }),
+    ).rejects.toMatchObject({ code: 'TNB610' });
+    await expect(openRegistry('registry.example.org:5000', { plainHttp: true })).rejects.toMatchObject({
+      code: 'TNB611',
+      message: expect.stringContaining('only a registry on a loopback address'),
+    });
+  });
+});
+
+describe('pull from a registry', () => {
+  it('by tag: verifies, imports, and says which digest it was; by digest: the same template', async () => {
+    const pushed = await pushRelease({
+      dir: release.dir,
+      reference: ref('trustnet/pull:2.1.0'),
+      registry: plain,
+    });
+    const byTag = await pullRelease({
+      source: `${registry.address}/trustnet/pull:2.1.0`,
+      registry: plain,
+      trustedKeys: key.pub,
+      store: store('by-tag'),
+    });
+    expect(byTag.from).toBe(pushed.pinned);
+    expect(byTag.template.name).toBe(template.name);
+    expect(await hashFileWithSize(byTag.template.disk)).toEqual(await hashFileWithSize(template.disk));
+
+    const byDigest = await pullRelease({
+      source: pushed.pinned,
+      registry: plain,
+      trustedKeys: key.pub,
+      store: store('by-digest'),
+    });
+    expect(byDigest.template.key).toBe(byTag.template.key);
+  });
+
+  it('trusts nothing before the signature: another key is refused before the disk is fetched', async () => {
+    const pushed = await pushRelease({
+      dir: release.dir,
+      reference: ref('trustnet/untrusted:2.1.0'),
+      registry: plain,
+    });
+    const stranger = await makeKey(root, 'stranger');
+    const target = store('untrusted');
+    const before = registry.requests().length;
+    await expect(
+      pullRelease({ source: pushed.pinned, registry: plain, trustedKeys: stranger.pub, store: target }),
+    ).rejects.toMatchObject({ code: 'TNB602' });
+    const image = pushed.blobs.find((blob) => blob.file === release.manifest.image.file)!;
+    expect(
+      registry
+        .requests()
+        .slice(before)
+        .some((line) => line.includes(image.digest)),
+    ).toBe(false);
+    expect(await storeEntries(target)).toEqual([]);
+  });
+
+  it('a manifest whose blob is not the one SHA256SUMS signs is refused (TNB600), and a foreign artifact (TNB612)', async () => {
+    const pushed = await pushRelease({
+      dir: release.dir,
+      reference: ref('trustnet/forged:2.1.0'),
+      registry: plain,
+    });
+    const client = await openRegistry(registry.address, plain);
+    const scope = 'repository:trustnet/forged:pull,push';
+    const original = await client.request('GET', `/v2/trustnet/forged/manifests/${pushed.digest}`, {
+      headers: { accept: 'application/vnd.oci.image.manifest.v1+json' },
+      scope,
+    });
+    const manifest = JSON.parse(original.body.toString('utf8'));
+    // The SBOM's title on the disk's blob: a registry (or whoever controls it) swapping files.
+    const sbom = manifest.layers.find((layer: { annotations: Record<string, string> }) =>
+      layer.annotations['org.opencontainers.image.title']!.endsWith('.spdx.json'),
+    );
+    const disk = manifest.layers.find((layer: { mediaType: string }) => layer.mediaType.includes('qcow2'));
+    sbom.digest = disk.digest;
+    sbom.size = disk.size;
+    const put = (tag: string, body: unknown) =>
+      client.request('PUT', `/v2/trustnet/forged/manifests/${tag}`, {
+        headers: { 'content-type': 'application/vnd.oci.image.manifest.v1+json' },
+        body: Buffer.from(JSON.stringify(body)),
+        scope,
+      });
+    expect((await put('swapped', manifest)).status).toBe(201);
+    await expect(
+      pullRelease({
+        source: `${registry.address}/trustnet/forged:swapped`,
+        registry: plain,
+        trustedKeys: key.pub,
+        store: store('forged'),
+      }),
+    ).rejects.toMatchObject({
+      code: 'TNB600',
+      message: expect.stringContaining('another digest than the signed SHA256SUMS'),
+    });
+
+    expect(
+      (await put('foreign', { ...manifest, artifactType: 'application/vnd.example.thing' })).status,
+    ).toBe(201);
+    await expect(
+      pullRelease({
+        source: `${registry.address}/trustnet/forged:foreign`,
+        registry: plain,
+        trustedKeys: key.pub,
+        store: store('foreign'),
+      }),
+    ).rejects.toMatchObject({ code: 'TNB612' });
+  });
+});
+
+describe('a registry with TLS from a private CA and htpasswd logins', () => {
+  let secure: TestRegistry;
+  const auth = { username: 'operator', password: 'correct horse battery staple' };
+  beforeAll(async () => {
+    secure = await startRegistry({ tls: true, auth });
+  }, 60_000);
+  afterAll(async () => secure?.stop());
+
+  it('pushes and pulls with the credentials docker login stores, trusting the CA given', async () => {
+    const authFile = join(root, 'auth.json');
+    writeFileSync(
+      authFile,
+      JSON.stringify({
+        auths: {
+          [secure.address]: { auth: Buffer.from(`${auth.username}:${auth.password}`).toString('base64') },
+        },
+      }),
+    );
+    process.env.REGISTRY_AUTH_FILE = authFile;
+    try {
+      const reference = parseOciReference(`${secure.address}/trustnet/node:2.1.0`);
+      const pushed = await pushRelease({ dir: release.dir, reference, registry: { ca: secure.ca! } });
+      const pulled = await pullRelease({
+        source: pushed.pinned,
+        registry: { ca: secure.ca! },
+        trustedKeys: key.pub,
+        store: store('secure'),
+      });
+      expect(pulled.template.name).toBe(template.name);
+    } finally {
+      delete process.env.REGISTRY_AUTH_FILE;
+    }
+  });
+
+  it('says what is wrong without a login, with a wrong password, and without the CA', async () => {
+    const reference = parseOciReference(`${secure.address}/trustnet/node:2.1.0`);
+    process.env.REGISTRY_AUTH_FILE = join(root, 'no-such-auth.json');
+    try {
+      await expect(
+        pushRelease({ dir: release.dir, reference, registry: { ca: secure.ca! } }),
+      ).rejects.toMatchObject({
+        code: 'TNB611',
+        message: expect.stringContaining('refused the credentials'),
+      });
+      await expect(
+        pushRelease({
+          dir: release.dir,
+          reference,
+          registry: { ca: secure.ca!, credentials: { ...auth, password: 'wrong' } },
+        }),
+      ).rejects.toMatchObject({
+        code: 'TNB611',
+        message: expect.stringContaining('refused the credentials'),
+      });
+      await expect(
+        pushRelease({ dir: release.dir, reference, registry: { credentials: auth } }),
+      ).rejects.toMatchObject({
+        code: 'TNB611',
+        message: expect.stringMatching(/cannot reach .*(SELF_SIGNED|UNABLE_TO_VERIFY|self.signed)/i),
+      });
+    } finally {
+      delete process.env.REGISTRY_AUTH_FILE;
+    }
+  });
+});
