@@ -15,6 +15,8 @@ export interface TestRegistry {
   readonly root: string;
   /** Requests the registry logged, as `METHOD path` lines (its access log). */
   requests(): string[];
+  /** The same, with the status and the bytes sent: `METHOD path STATUS BYTES`. */
+  responses(): string[];
   stop(): Promise<void>;
 }
 
@@ -77,14 +79,9 @@ export async function startRegistry(
     address: `127.0.0.1:${port}`,
     ...(ca && { ca }),
     root,
-    requests: () =>
-      log
-        .join('')
-        .split('\n')
-        .flatMap((line) => {
-          const match = /"(GET|HEAD|POST|PATCH|PUT|DELETE) ([^ ]+) HTTP/.exec(line);
-          return match ? [`${match[1]} ${match[2]}`] : [];
-        }),
+    requests: () => accessLog(log).map(({ method, path }) => `${method} ${path}`),
+    responses: () =>
+      accessLog(log).map(({ method, path, status, bytes }) => `${method} ${path} ${status} ${bytes}`),
     async stop() {
       child.kill('SIGTERM');
       await exited;
@@ -173,4 +170,17 @@ async function waitUntilServing(url: string, ca: string | undefined, log: string
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`the registry did not start:\n${log.join('')}`);
+}
+
+/** `127.0.0.1 - - [date] "GET /v2/… HTTP/1.1" 206 1234 "" "agent"`, the combined log format distribution writes. */
+function accessLog(
+  log: readonly string[],
+): { method: string; path: string; status: string; bytes: string }[] {
+  return log
+    .join('')
+    .split('\n')
+    .flatMap((line) => {
+      const match = /"(GET|HEAD|POST|PATCH|PUT|DELETE) ([^ ]+) HTTP\/[\d.]+" (\d+) (\d+|-)/.exec(line);
+      return match ? [{ method: match[1]!, path: match[2]!, status: match[3]!, bytes: match[4]! }] : [];
+    });
 }

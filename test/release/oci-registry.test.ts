@@ -188,6 +188,53 @@ describe('pull from a registry', () => {
     expect(byDigest.template.key).toBe(byTag.template.key);
   });
 
+  it('an interrupted pull resumes where it stopped (a range request), and two pulls of one digest share one download', async () => {
+    const pushed = await pushRelease({
+      dir: release.dir,
+      reference: ref('trustnet/resume-pull:2.1.0'),
+      registry: plain,
+    });
+    const image = pushed.blobs.find((blob) => blob.file === release.manifest.image.file)!;
+    const imageGets = () =>
+      registry
+        .responses()
+        .filter((line) => line.startsWith(`GET /v2/trustnet/resume-pull/blobs/${image.digest}`));
+    const cacheDir = join(root, 'resume-cache');
+    const stop = new AbortController();
+    await expect(
+      pullRelease({
+        source: pushed.pinned,
+        registry: plain,
+        trustedKeys: key.pub,
+        store: store('resume-1'),
+        fetch: { cacheDir },
+        signal: stop.signal,
+        onProgress: (event) => {
+          if (event.stage === 'download' && event.fileName === image.file && event.received > 0) stop.abort();
+        },
+      }),
+    ).rejects.toThrow();
+    expect(imageGets()).toHaveLength(1);
+
+    // Two pulls at once, with the same cache: the part left behind is resumed, once.
+    const both = await Promise.all(
+      ['resume-2', 'resume-3'].map((name) =>
+        pullRelease({
+          source: pushed.pinned,
+          registry: plain,
+          trustedKeys: key.pub,
+          store: store(name),
+          fetch: { cacheDir },
+        }),
+      ),
+    );
+    expect(both.map((pulled) => pulled.template.name)).toEqual([template.name, template.name]);
+    const gets = imageGets();
+    expect(gets).toHaveLength(2);
+    expect(gets[1]).toMatch(/ 206 \d+$/);
+    expect(Number(/ 206 (\d+)$/.exec(gets[1]!)?.[1])).toBeLessThan(image.size);
+  });
+
   it('trusts nothing before the signature: another key is refused before the disk is fetched', async () => {
     const pushed = await pushRelease({
       dir: release.dir,
