@@ -20,7 +20,7 @@ export const nodeHttpTransport: HttpTransport = {
         current = new URL(location, current).href;
         continue;
       }
-      return wrapResponse(response, current);
+      return wrapIncoming(response, current);
     }
     throw new Error(`more than ${maxRedirects} redirects starting at ${url}`);
   },
@@ -35,21 +35,22 @@ function request(url: string, options: HttpGetOptions): Promise<IncomingMessage>
   });
 }
 
-function isRedirect(status: number | undefined): boolean {
+export function isRedirect(status: number | undefined): boolean {
   return status === 301 || status === 302 || status === 303 || status === 307 || status === 308;
 }
 
-function wrapResponse(response: IncomingMessage, url: string): HttpResponse {
+/** A header of a node:http response as one string (repeated headers joined). */
+export function headerOf(response: IncomingMessage, name: string): string | undefined {
+  const value = response.headers[name.toLowerCase()];
+  return Array.isArray(value) ? value.join(', ') : value;
+}
+
+export function wrapIncoming(response: IncomingMessage, url: string): HttpResponse {
   return {
     status: response.statusCode ?? 0,
     url,
-    header(name) {
-      const value = response.headers[name.toLowerCase()];
-      return Array.isArray(value) ? value.join(', ') : value;
-    },
+    header: (name) => headerOf(response, name),
     body: response,
-    discard() {
-      response.destroy();
-    },
+    discard: () => response.destroy(),
   };
 }

@@ -6,7 +6,12 @@ import { RELEASE_MANIFEST_FILE, SIGNATURE_FILE, SUMS_FILE } from '../release-lay
 import { parseSha256Sums } from '../sha256-sums.ts';
 import { ARTIFACT_TYPE, type Descriptor, mediaTypeOf, OCI_MANIFEST, TITLE } from './oci-artifact.ts';
 import { formatOciReference, type OciReference } from './oci-reference.ts';
-import { failed, openRegistry, type RegistryClient, type RegistryOptions } from './registry-client.ts';
+import {
+  openRegistry,
+  type RegistryClient,
+  type RegistryOptions,
+  unexpectedAnswer,
+} from './registry-client.ts';
 
 export interface PushReleaseOptions {
   /** A release folder (`tnbuild release` writes them). */
@@ -139,7 +144,7 @@ export async function pushRelease(options: PushReleaseOptions): Promise<PushResu
     body: manifest,
     scope,
   });
-  if (put.status !== 201) throw rejected(reference.registry, 'the manifest', put);
+  if (put.status !== 201) throw unexpectedAnswer(reference.registry, 'the manifest upload', put);
   const stored = put.header('docker-content-digest');
   if (stored && stored !== digest) {
     throw new TnbuildError(
@@ -164,7 +169,7 @@ async function hasBlob(
 ): Promise<boolean> {
   const response = await client.request('HEAD', `/v2/${repository}/blobs/${digest}`, { scope });
   if (response.status === 404) return false;
-  if (response.status !== 200) throw failed(client.origin, 'HEAD', `blob ${digest}`, response.status);
+  if (response.status !== 200) throw unexpectedAnswer(client.origin, `HEAD of blob ${digest}`, response);
   return Number(response.header('content-length')) === size;
 }
 
@@ -182,7 +187,8 @@ async function uploadBlob(
   options: PushReleaseOptions,
 ): Promise<void> {
   const started = await client.request('POST', `/v2/${repository}/blobs/uploads/`, { scope });
-  if (started.status !== 202) throw rejected(client.origin, `an upload of ${blob.file}`, started);
+  if (started.status !== 202)
+    throw unexpectedAnswer(client.origin, `the start of ${blob.file}'s upload`, started);
   let location = nextLocation(client, started);
   const chunk = options.chunkBytes ?? DEFAULT_CHUNK;
   for (let offset = 0; offset < blob.size; offset += chunk) {
@@ -195,7 +201,8 @@ async function uploadBlob(
       body: bytes,
       scope,
     });
-    if (patched.status !== 202) throw rejected(client.origin, `${blob.file} at byte ${offset}`, patched);
+    if (patched.status !== 202)
+      throw unexpectedAnswer(client.origin, `${blob.file} at byte ${offset}`, patched);
     location = nextLocation(client, patched);
     options.onProgress?.({ file: blob.file, sent: offset + bytes.length, total: blob.size, present: false });
   }
@@ -212,7 +219,7 @@ async function uploadBlob(
       `${blob.file} does not match ${blob.digest}: the release folder changed after it was signed`,
     );
   }
-  if (done.status !== 201) throw rejected(client.origin, `the end of ${blob.file}'s upload`, done);
+  if (done.status !== 201) throw unexpectedAnswer(client.origin, `the end of ${blob.file}'s upload`, done);
 }
 
 function nextLocation(
@@ -222,14 +229,4 @@ function nextLocation(
   const location = response.header('location');
   if (!location) throw new TnbuildError('TNB611', `${client.origin} did not say where the upload continues`);
   return new URL(location, client.origin).href;
-}
-
-function rejected(registry: string, what: string, response: { status: number; body: Buffer }): TnbuildError {
-  const detail = response.body
-    .toString('utf8')
-    .slice(0, 300)
-    .replace(/[^\x20-\x7e]/g, ' ');
-  return new TnbuildError('TNB611', `${registry} refused ${what} (HTTP ${response.status})`, {
-    ...(detail.trim() && { details: [detail] }),
-  });
 }

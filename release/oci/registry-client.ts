@@ -3,7 +3,8 @@ import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import { isIP } from 'node:net';
 import { rootCertificates } from 'node:tls';
-import type { HttpResponse, HttpTransport } from '../../artifacts/http-transport.ts';
+import type { HttpTransport } from '../../artifacts/http-transport.ts';
+import { headerOf, isRedirect, wrapIncoming } from '../../artifacts/node-http-transport.ts';
 import { TnbuildError } from '../../errors/index.ts';
 import { type RegistryCredentials, readRegistryCredentials } from './registry-auth.ts';
 
@@ -20,7 +21,7 @@ export interface RegistryOptions {
 export interface RegistryRequest {
   readonly headers?: Readonly<Record<string, string>>;
   readonly body?: Buffer;
-  /** The repository and the access this request needs, for a token: `pull` or `pull,push`. */
+  /** The access this request needs, for a token: `repository:NAME:pull` or `…:pull,push`; several space-separated. */
   readonly scope: string;
   /** Bodies larger than this are refused (TNB611) without being read further. @default 4 MiB */
   readonly maxBodyBytes?: number;
@@ -45,16 +46,6 @@ const DEFAULT_MAX_BODY = 4 * 1024 * 1024;
 const MAX_REDIRECTS = 5;
 
 export async function openRegistry(registry: string, options: RegistryOptions = {}): Promise<RegistryClient> {
-  const host = registry.replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1');
-  if (options.plainHttp && !isLoopback(host)) {
-    throw new TnbuildError(
-      'TNB611',
-      `plain http to ${registry} refused: only a registry on a loopback address may be reached without TLS`,
-      {
-        hint: 'Serve the registry over https (pass --ca for a private CA), or run it on 127.0.0.1.',
-      },
-    );
-  }
   const origin = `${options.plainHttp ? 'http' : 'https'}://${registry}`;
   const ca = options.ca === undefined ? undefined : readCa(options.ca);
   const credentials = options.credentials ?? (await readRegistryCredentials(registry));
@@ -63,9 +54,14 @@ export async function openRegistry(registry: string, options: RegistryOptions = 
   const send = (method: string, url: string, headers: Record<string, string>, body?: Buffer) =>
     new Promise<IncomingMessage>((resolve, reject) => {
       const target = new URL(url);
+      // Checked on every request, so a redirect or a token realm cannot lead off loopback without TLS either.
       if (target.protocol === 'http:' && !isLoopback(target.hostname.replace(/^\[(.*)\]$/, '$1'))) {
         reject(
-          new TnbuildError('TNB611', `${registry} sent tnbuild to plain http at ${target.origin}; refused`),
+          new TnbuildError(
+            'TNB611',
+            `plain http to ${target.host} refused: only a loopback address may be reached without TLS`,
+            { hint: 'Serve the registry over https (pass --ca for a private CA), or run it on 127.0.0.1.' },
+          ),
         );
         return;
       }
@@ -129,19 +125,23 @@ export async function openRegistry(registry: string, options: RegistryOptions = 
       throw new TnbuildError('TNB611', `${registry} sent a Bearer challenge without a realm`);
     const realm = new URL(params.realm);
     if (params.service) realm.searchParams.set('service', params.service);
-    realm.searchParams.set('scope', params.scope ?? scope);
+    // The scopes this request needs, which the client knows better than one challenge's (one token then serves
+    // a whole push); the registry's own is added when it asks for more.
+    const wanted = scope.split(' ').filter(Boolean);
+    if (params.scope && !wanted.some((each) => grants(each, params.scope!))) wanted.push(params.scope);
+    for (const each of wanted) realm.searchParams.append('scope', each);
     const response = await send('GET', realm.href, basic ? { authorization: basic } : {});
     const body = await readBody(response, 64 * 1024, registry);
     if (response.statusCode === 401 || response.statusCode === 403) throw notLoggedIn(registry);
     if (response.statusCode !== 200)
-      throw failed(registry, 'GET', realm.origin + realm.pathname, response.statusCode);
-    const { token, access_token } = JSON.parse(body.toString('utf8')) as {
-      token?: string;
-      access_token?: string;
-    };
-    if (!(token ?? access_token))
-      throw new TnbuildError('TNB611', `${registry}'s token service answered without a token`);
-    return `Bearer ${token ?? access_token}`;
+      throw unexpectedAnswer(registry, `the token request to ${realm.origin}${realm.pathname}`, {
+        status: response.statusCode,
+        body,
+      });
+    const token = tokenIn(body);
+    if (token === undefined)
+      throw new TnbuildError('TNB611', `${registry}'s token service answered without a usable token`);
+    return `Bearer ${token}`;
   };
 
   return {
@@ -188,13 +188,38 @@ export async function openRegistry(registry: string, options: RegistryOptions = 
               response.resume();
               throw notLoggedIn(registry, response.statusCode);
             }
-            return wrap(response, current);
+            return wrapIncoming(response, current);
           }
           throw new TnbuildError('TNB611', `more than ${MAX_REDIRECTS} redirects from ${url}`);
         },
       };
     },
   };
+}
+
+/** Whether scope `held` (`repository:NAME:pull,push`) allows everything `asked` asks for. */
+function grants(held: string, asked: string): boolean {
+  const split = (scope: string) => {
+    const at = scope.lastIndexOf(':');
+    return { resource: scope.slice(0, at), actions: scope.slice(at + 1).split(',') };
+  };
+  const have = split(held);
+  const want = split(asked);
+  return have.resource === want.resource && want.actions.every((action) => have.actions.includes(action));
+}
+
+/** `token` (or OAuth2's `access_token`) of a token service's JSON answer, if it is one printable line. */
+function tokenIn(body: Buffer): string | undefined {
+  let answer: unknown;
+  try {
+    answer = JSON.parse(body.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  const { token, access_token } = (answer ?? {}) as { token?: unknown; access_token?: unknown };
+  const value = token ?? access_token;
+  // It becomes a header: a newline would end the request line it is in.
+  return typeof value === 'string' && /^[\x21-\x7e]+$/.test(value) ? value : undefined;
 }
 
 export function isLoopback(host: string): boolean {
@@ -238,25 +263,6 @@ async function readBody(response: IncomingMessage, max: number, registry: string
   return Buffer.concat(chunks);
 }
 
-function headerOf(response: IncomingMessage, name: string): string | undefined {
-  const value = response.headers[name.toLowerCase()];
-  return Array.isArray(value) ? value.join(', ') : value;
-}
-
-function wrap(response: IncomingMessage, url: string): HttpResponse {
-  return {
-    status: response.statusCode ?? 0,
-    url,
-    header: (name) => headerOf(response, name),
-    body: response,
-    discard: () => response.destroy(),
-  };
-}
-
-function isRedirect(status: number | undefined): boolean {
-  return status === 301 || status === 302 || status === 303 || status === 307 || status === 308;
-}
-
 function notLoggedIn(registry: string, status = 401): TnbuildError {
   return new TnbuildError(
     'TNB611',
@@ -267,13 +273,20 @@ function notLoggedIn(registry: string, status = 401): TnbuildError {
   );
 }
 
-export function failed(
+/** TNB611 for an answer the protocol does not allow at this point, with the start of the registry's own words. */
+export function unexpectedAnswer(
   registry: string,
-  method: string,
-  path: string,
-  status: number | undefined,
+  what: string,
+  response: { readonly status?: number; readonly body?: Buffer },
 ): TnbuildError {
-  return new TnbuildError('TNB611', `${registry} answered ${method} ${path} with HTTP ${status ?? '?'}`);
+  const said = (response.body ?? Buffer.alloc(0))
+    .subarray(0, 300)
+    .toString('utf8')
+    .replace(/[^\x20-\x7e]/g, ' ')
+    .trim();
+  return new TnbuildError('TNB611', `${registry} answered ${what} with HTTP ${response.status ?? '?'}`, {
+    ...(said && { details: [said] }),
+  });
 }
 
 function unreachable(registry: string, error: Error): TnbuildError {

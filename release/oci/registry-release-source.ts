@@ -6,7 +6,7 @@ import { SMALL_FILE_MAX_BYTES } from '../open-release-file.ts';
 import type { ReleaseSource } from '../release-source.ts';
 import { MANIFEST_MAX_BYTES, OCI_MANIFEST, readArtifactManifest } from './oci-artifact.ts';
 import { formatOciReference, type OciReference } from './oci-reference.ts';
-import { failed, openRegistry, type RegistryOptions } from './registry-client.ts';
+import { openRegistry, type RegistryOptions, unexpectedAnswer } from './registry-client.ts';
 
 export interface RegistryReleaseSource extends ReleaseSource {
   /** `registry/repository@sha256:…`: what was pulled, reproducibly. */
@@ -39,7 +39,8 @@ export async function openRegistryReleaseSource(
       hint: 'Check the repository and tag (`skopeo list-tags docker://REGISTRY/REPOSITORY` lists the tags).',
     });
   }
-  if (response.status !== 200) throw failed(reference.registry, 'GET', `manifest ${wanted}`, response.status);
+  if (response.status !== 200)
+    throw unexpectedAnswer(reference.registry, `GET of manifest ${wanted}`, response);
   const digest = `sha256:${createHash('sha256').update(response.body).digest('hex')}`;
   const announced = response.header('docker-content-digest');
   if ((reference.digest && digest !== reference.digest) || (announced && announced !== digest)) {
@@ -75,7 +76,7 @@ export async function openRegistryReleaseSource(
         scope,
         maxBodyBytes: blob.size,
       });
-      if (got.status !== 200) throw failed(reference.registry, 'GET', `blob ${blob.digest}`, got.status);
+      if (got.status !== 200) throw unexpectedAnswer(reference.registry, `GET of blob ${blob.digest}`, got);
       if (`sha256:${createHash('sha256').update(got.body).digest('hex')}` !== blob.digest) {
         throw new TnbuildError('TNB600', `${file} from ${pinned} does not have its manifest's digest`);
       }

@@ -155,9 +155,10 @@ describe('push', () => {
         registry: plain,
       }),
     ).rejects.toMatchObject({ code: 'TNB610' });
-    await expect(openRegistry('registry.example.org:5000', { plainHttp: true })).rejects.toMatchObject({
+    const remote = await openRegistry('registry.example.org:5000', { plainHttp: true });
+    await expect(remote.request('GET', '/v2/', { scope: '' })).rejects.toMatchObject({
       code: 'TNB611',
-      message: expect.stringContaining('only a registry on a loopback address'),
+      message: expect.stringContaining('only a loopback address may be reached without TLS'),
     });
   });
 });
@@ -257,7 +258,7 @@ describe('pull from a registry', () => {
     expect(await storeEntries(target)).toEqual([]);
   });
 
-  it('a manifest whose blob is not the one SHA256SUMS signs is refused (TNB600), and a foreign artifact (TNB612)', async () => {
+  it('a manifest whose blob is not the one SHA256SUMS signs is refused (TNB600), a disk larger than signed (TNB606), and a foreign artifact (TNB612)', async () => {
     const pushed = await pushRelease({
       dir: release.dir,
       reference: ref('trustnet/forged:2.1.0'),
@@ -295,6 +296,28 @@ describe('pull from a registry', () => {
       code: 'TNB600',
       message: expect.stringContaining('another digest than the signed SHA256SUMS'),
     });
+
+    const oversized = JSON.parse(original.body.toString('utf8'));
+    const bigDisk = oversized.layers.find((layer: { mediaType: string }) =>
+      layer.mediaType.includes('qcow2'),
+    );
+    bigDisk.size = 200 * 1024 ** 3;
+    expect((await put('oversized', oversized)).status).toBe(201);
+    const before = registry.requests().length;
+    await expect(
+      pullRelease({
+        source: `${registry.address}/trustnet/forged:oversized`,
+        registry: plain,
+        trustedKeys: key.pub,
+        store: store('oversized'),
+      }),
+    ).rejects.toMatchObject({ code: 'TNB606', message: expect.stringContaining('214748364800 bytes') });
+    expect(
+      registry
+        .requests()
+        .slice(before)
+        .some((line) => line.includes(bigDisk.digest)),
+    ).toBe(false);
 
     expect(
       (await put('foreign', { ...manifest, artifactType: 'application/vnd.example.thing' })).status,
@@ -373,5 +396,43 @@ describe('a registry with TLS from a private CA and htpasswd logins', () => {
     } finally {
       delete process.env.REGISTRY_AUTH_FILE;
     }
+  });
+});
+
+describe('a registry that hands out Bearer tokens', () => {
+  let tokened: TestRegistry;
+  const login = { username: 'ci', password: 'a token-service password' };
+  beforeAll(async () => {
+    tokened = await startRegistry({ token: login });
+  }, 60_000);
+  afterAll(async () => tokened?.stop());
+
+  it('logs in at the realm with the stored credentials, for the scope each request needs', async () => {
+    const reference = parseOciReference(`${tokened.address}/trustnet/node:2.1.0`);
+    const pushed = await pushRelease({
+      dir: release.dir,
+      reference,
+      registry: { plainHttp: true, credentials: login },
+    });
+    const pulled = await pullRelease({
+      source: pushed.pinned,
+      registry: { plainHttp: true, credentials: login },
+      trustedKeys: key.pub,
+      store: store('tokened'),
+    });
+    expect(pulled.template.name).toBe(template.name);
+    // One token for the whole push, one for the pull: each asked for what it needs, not what one challenge said.
+    expect(tokened.tokenRequests()).toEqual([
+      { scopes: ['repository:trustnet/node:pull,push'], loggedIn: true },
+      { scopes: ['repository:trustnet/node:pull'], loggedIn: true },
+    ]);
+
+    await expect(
+      pushRelease({
+        dir: release.dir,
+        reference,
+        registry: { plainHttp: true, credentials: { ...login, password: 'wrong' } },
+      }),
+    ).rejects.toMatchObject({ code: 'TNB611', message: expect.stringContaining('refused the credentials') });
   });
 });
