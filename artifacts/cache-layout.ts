@@ -13,6 +13,8 @@ export interface CacheLayout {
   partPath(checksum: Checksum): string;
   lockPath(checksum: Checksum): string;
   sumsPath(checksumUrl: string): string;
+  /** Which repositories of one OCI registry hold which blobs, as far as this machine saw (release/oci). */
+  registryPath(registry: string): string;
   /** A unique scratch file in tmp/ for writes that are then renamed into place. */
   scratchPath(label: string): string;
 }
@@ -33,6 +35,10 @@ export function createCacheLayout(root: string): CacheLayout {
       const digest = createHash('sha256').update(checksumUrl).digest('hex').slice(0, 16);
       const name = path.posix.basename(new URL(checksumUrl).pathname) || 'sums';
       return path.join(absolute, 'sums', `${digest}-${name}`);
+    },
+    registryPath(registry) {
+      const digest = createHash('sha256').update(registry).digest('hex').slice(0, 16);
+      return path.join(absolute, 'registries', `${digest}.json`);
     },
     scratchPath: (label) =>
       path.join(

@@ -46,16 +46,21 @@ export async function push(what: string, target: string, options: PushCommandOpt
     reference,
     registry: registryOptions(options),
     onProgress: (event) => {
-      if (event.present) logger.info(`${event.file}: already in the registry`);
+      if (event.mounted) logger.info(`${event.file}: mounted from another repository of the registry`);
+      else if (event.present) logger.info(`${event.file}: already in the registry`);
       else if (event.sent === event.total) logger.info(`${event.file}: sent ${formatBytes(event.total)}`);
     },
   });
   return [
     `pushed ${dir} to ${target}`,
     `  ${result.pinned}`,
-    `  ${formatBytes(result.sentBytes)} sent; ${result.blobs.filter((blob) => !blob.sent).length} of ${result.blobs.length} files were there already`,
+    `  ${formatBytes(result.sentBytes)} sent; ${result.blobs.filter((blob) => !blob.sent).length} of ${result.blobs.length} files were there already${mountedNote(result.blobs.filter((blob) => blob.mounted).length)}`,
     `pull it elsewhere with: tnbuild pull ${result.pinned}`,
   ];
+}
+
+function mountedNote(count: number): string {
+  return count === 0 ? '' : ` (${count} mounted from another repository)`;
 }
 
 async function releaseFolder(what: string, version: string, options: PushCommandOptions): Promise<string> {

@@ -1,15 +1,17 @@
 import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
-import { TnbuildError } from '../../errors/index.ts';
+import { isTnbuildError, TnbuildError } from '../../errors/index.ts';
 import { openReleaseFile, readReleaseFile, SMALL_FILE_MAX_BYTES } from '../open-release-file.ts';
 import { RELEASE_MANIFEST_FILE, SIGNATURE_FILE, SUMS_FILE } from '../release-layout.ts';
 import { parseSha256Sums } from '../sha256-sums.ts';
+import { blobLocations, MOUNT_MIN_BYTES } from './blob-locations.ts';
 import { ARTIFACT_TYPE, type Descriptor, mediaTypeOf, OCI_MANIFEST, TITLE } from './oci-artifact.ts';
 import { formatOciReference, type OciReference } from './oci-reference.ts';
 import {
   openRegistry,
   type RegistryClient,
   type RegistryOptions,
+  type RegistryResponse,
   unexpectedAnswer,
 } from './registry-client.ts';
 
@@ -21,6 +23,8 @@ export interface PushReleaseOptions {
   readonly registry?: RegistryOptions;
   /** Bytes per upload request: a large disk goes up in several, never one. @default 32 MiB */
   readonly chunkBytes?: number;
+  /** Where the record of which repositories hold which blobs lives (blob-locations.ts). @default the artifact cache */
+  readonly cacheDir?: string;
   readonly onProgress?: (event: PushProgress) => void;
 }
 
@@ -28,8 +32,10 @@ export interface PushProgress {
   readonly file: string;
   readonly sent: number;
   readonly total: number;
-  /** The registry had the blob already: nothing was sent. */
+  /** The registry had the blob already, in this repository or (mounted) in another: nothing was sent. */
   readonly present: boolean;
+  /** It came from another repository of the registry (a cross-repository mount). */
+  readonly mounted?: boolean;
 }
 
 export interface PushResult {
@@ -38,7 +44,17 @@ export interface PushResult {
   readonly digest: string;
   /** Bytes of blobs sent; 0 when the registry had every one (only the manifest went up). */
   readonly sentBytes: number;
-  readonly blobs: readonly { file: string; digest: string; size: number; sent: boolean }[];
+  readonly blobs: readonly PushedBlob[];
+}
+
+export interface PushedBlob {
+  readonly file: string;
+  readonly digest: string;
+  readonly size: number;
+  /** Its bytes went up in this push. */
+  readonly sent: boolean;
+  /** Mounted from another repository of the registry instead. */
+  readonly mounted: boolean;
 }
 
 const DEFAULT_CHUNK = 32 * 1024 * 1024;
@@ -80,7 +96,8 @@ export async function pushRelease(options: PushReleaseOptions): Promise<PushResu
 
   const client = await openRegistry(reference.registry, options.registry);
   const scope = `repository:${reference.repository}:pull,push`;
-  const blobs: { file: string; digest: string; size: number; sent: boolean }[] = [];
+  const locations = blobLocations(reference.registry, options.cacheDir);
+  const blobs: PushedBlob[] = [];
   const descriptors = new Map<string, Descriptor>();
   const push = async (
     file: string,
@@ -89,10 +106,31 @@ export async function pushRelease(options: PushReleaseOptions): Promise<PushResu
     read: (offset: number, length: number) => Promise<Buffer>,
   ) => {
     const present = await hasBlob(client, reference.repository, digest, size, scope);
-    if (!present)
-      await uploadBlob(client, reference.repository, { file, digest, size, read }, scope, options);
-    options.onProgress?.({ file, sent: present ? 0 : size, total: size, present });
-    blobs.push({ file, digest, size, sent: !present });
+    const mount =
+      present || size < MOUNT_MIN_BYTES
+        ? undefined
+        : await mountBlob(
+            client,
+            reference.repository,
+            digest,
+            await locations.repositoriesWith(digest),
+            scope,
+          );
+    const mounted = mount?.mounted === true;
+    if (!present && !mounted) {
+      await uploadBlob(client, reference.repository, { file, digest, size, read }, scope, {
+        ...options,
+        ...(mount?.session && { session: mount.session }),
+      });
+    }
+    options.onProgress?.({
+      file,
+      sent: present || mounted ? 0 : size,
+      total: size,
+      present: present || mounted,
+      mounted,
+    });
+    blobs.push({ file, digest, size, sent: !present && !mounted, mounted });
     descriptors.set(file, {
       mediaType: mediaTypeOf(file),
       digest,
@@ -152,6 +190,10 @@ export async function pushRelease(options: PushReleaseOptions): Promise<PushResu
       `${reference.registry} stored the manifest as ${stored}, not as the ${digest} sent`,
     );
   }
+  await locations.remember(
+    reference.repository,
+    blobs.filter((blob) => blob.size >= MOUNT_MIN_BYTES).map((blob) => blob.digest),
+  );
   return {
     pinned: formatOciReference({ registry: reference.registry, repository: reference.repository, digest }),
     digest,
@@ -173,6 +215,39 @@ async function hasBlob(
   return Number(response.header('content-length')) === size;
 }
 
+/**
+ * Asks the registry to mount `digest` from each repository known to have held it (`POST …?mount=&from=`, OCI
+ * distribution spec): 201 is done; 202 means it is not there, and opens an upload session, which the last attempt
+ * hands on so the upload does not need another. A registry that refuses (no pull access to the other repository)
+ * is answered by an ordinary upload.
+ */
+async function mountBlob(
+  client: RegistryClient,
+  repository: string,
+  digest: string,
+  from: readonly string[],
+  scope: string,
+): Promise<{ mounted: boolean; session?: RegistryResponse }> {
+  const sources = from.filter((source) => source !== repository);
+  for (const [index, source] of sources.entries()) {
+    const query = new URLSearchParams({ mount: digest, from: source });
+    let response: RegistryResponse;
+    try {
+      response = await client.request('POST', `/v2/${repository}/blobs/uploads/?${query}`, {
+        scope: `${scope} repository:${source}:pull`,
+      });
+    } catch (error) {
+      if (isTnbuildError(error) && error.code === 'TNB611') continue;
+      throw error;
+    }
+    if (response.status === 201) return { mounted: true };
+    if (response.status !== 202) continue;
+    if (index === sources.length - 1) return { mounted: false, session: response };
+    await client.request('DELETE', nextLocation(client, response), { scope }).catch(() => undefined);
+  }
+  return { mounted: false };
+}
+
 /** POST for an upload session, PATCH chunk after chunk (each answer says where the next goes), PUT with the digest. */
 async function uploadBlob(
   client: RegistryClient,
@@ -184,9 +259,10 @@ async function uploadBlob(
     read: (offset: number, length: number) => Promise<Buffer>;
   },
   scope: string,
-  options: PushReleaseOptions,
+  options: PushReleaseOptions & { session?: RegistryResponse },
 ): Promise<void> {
-  const started = await client.request('POST', `/v2/${repository}/blobs/uploads/`, { scope });
+  const started =
+    options.session ?? (await client.request('POST', `/v2/${repository}/blobs/uploads/`, { scope }));
   if (started.status !== 202)
     throw unexpectedAnswer(client.origin, `the start of ${blob.file}'s upload`, started);
   let location = nextLocation(client, started);

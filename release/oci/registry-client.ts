@@ -128,7 +128,8 @@ export async function openRegistry(registry: string, options: RegistryOptions = 
     // The scopes this request needs, which the client knows better than one challenge's (one token then serves
     // a whole push); the registry's own is added when it asks for more.
     const wanted = scope.split(' ').filter(Boolean);
-    if (params.scope && !wanted.some((each) => grants(each, params.scope!))) wanted.push(params.scope);
+    for (const asked of (params.scope ?? '').split(' ').filter(Boolean))
+      if (!wanted.some((each) => grants(each, asked))) wanted.push(asked);
     for (const each of wanted) realm.searchParams.append('scope', each);
     const response = await send('GET', realm.href, basic ? { authorization: basic } : {});
     const body = await readBody(response, 64 * 1024, registry);

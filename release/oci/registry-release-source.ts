@@ -4,6 +4,7 @@ import type { FetchOptions } from '../../artifacts/types.ts';
 import { isTnbuildError, TnbuildError } from '../../errors/index.ts';
 import { SMALL_FILE_MAX_BYTES } from '../open-release-file.ts';
 import type { ReleaseSource } from '../release-source.ts';
+import { blobLocations, MOUNT_MIN_BYTES } from './blob-locations.ts';
 import { MANIFEST_MAX_BYTES, OCI_MANIFEST, readArtifactManifest } from './oci-artifact.ts';
 import { formatOciReference, type OciReference } from './oci-reference.ts';
 import { openRegistry, type RegistryOptions, unexpectedAnswer } from './registry-client.ts';
@@ -119,6 +120,12 @@ export async function openRegistryReleaseSource(
             ...(onProgress && { onProgress: (event) => onProgress({ ...event, stage: 'download' }) }),
           },
         );
+        if (blob.size >= MOUNT_MIN_BYTES) {
+          // So a push of this template to another repository of the registry mounts the disk, not uploads it.
+          await blobLocations(reference.registry, options.fetch?.cacheDir).remember(reference.repository, [
+            blob.digest,
+          ]);
+        }
         return result.path;
       } catch (error) {
         if (isTnbuildError(error) && error.code === 'TNB206')

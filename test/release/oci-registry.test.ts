@@ -6,12 +6,14 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashFileWithSize } from '../../release/hashing-counter.ts';
 import {
+  type PushResult,
   parseOciReference,
   pullRelease,
   pushRelease,
   type ReleaseResult,
   releaseTemplate,
 } from '../../release/index.ts';
+import { blobLocations } from '../../release/oci/blob-locations.ts';
 import { openRegistry } from '../../release/oci/registry-client.ts';
 import { openTemplateStore, type Template } from '../../templates/index.ts';
 import { startRegistry, type TestRegistry } from '../helpers/oci-registry.ts';
@@ -50,6 +52,7 @@ afterAll(async () => {
   await execa('rm', ['-rf', root]);
 });
 
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const ref = (text: string) => parseOciReference(`${registry.address}/${text}`);
 const store = (name: string) =>
   openTemplateStore({ root: join(root, 'home', name, 'templates'), vmsRoot: join(root, 'home', 'vms') });
@@ -127,24 +130,91 @@ describe('push', () => {
 
   it('an interrupted push resumes: blobs already sent are not sent again', async () => {
     const target = ref('trustnet/resume:2.1.0');
+    // Its own record of where blobs are, so the disk is resumed here rather than mounted from another repository.
+    const cacheDir = join(root, 'resume-push-cache');
     await expect(
       pushRelease({
         dir: release.dir,
         reference: target,
         registry: plain,
+        cacheDir,
         // Cut while SHA256SUMS goes up: the files it lists went before it.
         onProgress: (event) => {
           if (event.file === 'SHA256SUMS') throw new Error('cut');
         },
       }),
     ).rejects.toThrow('cut');
-    const resumed = await pushRelease({ dir: release.dir, reference: target, registry: plain });
+    const resumed = await pushRelease({ dir: release.dir, reference: target, registry: plain, cacheDir });
     const image = resumed.blobs.find((blob) => blob.file === release.manifest.image.file)!;
     expect(image.sent).toBe(false);
     expect(resumed.blobs.filter((blob) => blob.sent).map((blob) => blob.file)).toEqual([
       'SHA256SUMS',
       'SHA256SUMS.sig',
     ]);
+  });
+
+  it('mounts the disk from a repository this machine pushed it to or pulled it from; a stale record costs one request', async () => {
+    const cacheDir = join(root, 'mount-cache');
+    const push = (repository: string, dir = cacheDir) =>
+      pushRelease({
+        dir: release.dir,
+        reference: ref(`${repository}:2.1.0`),
+        registry: plain,
+        cacheDir: dir,
+      });
+    const diskOf = (result: PushResult) =>
+      result.blobs.find((blob) => blob.file === release.manifest.image.file)!;
+    const uploadsTo = (repository: string, since: number) =>
+      registry
+        .responses()
+        .slice(since)
+        .filter(
+          (line) =>
+            line.startsWith(`POST /v2/${repository}/blobs/uploads/`) ||
+            line.startsWith(`PATCH /v2/${repository}/`),
+        );
+
+    expect(diskOf(await push('trustnet/mount-a')).sent).toBe(true);
+    let since = registry.responses().length;
+    const pushedB = await push('trustnet/mount-b');
+    const mounted = diskOf(pushedB);
+    expect(mounted).toMatchObject({ sent: false, mounted: true });
+    const query = new URLSearchParams({ mount: mounted.digest, from: 'trustnet/mount-a' });
+    expect(uploadsTo('trustnet/mount-b', since).filter((line) => line.includes('mount='))).toEqual([
+      expect.stringMatching(
+        new RegExp(`^POST /v2/trustnet/mount-b/blobs/uploads/\\?${escapeRegExp(String(query))} 201 `),
+      ),
+    ]);
+    // One PATCH per blob sent (each is under a chunk), none for the disk.
+    const sent = pushedB.blobs.filter((blob) => blob.sent);
+    expect(sent.map((blob) => blob.file)).not.toContain(release.manifest.image.file);
+    expect(uploadsTo('trustnet/mount-b', since).filter((line) => line.startsWith('PATCH'))).toHaveLength(
+      sent.length,
+    );
+
+    // Pulled from mount-b on a machine with no record yet: that pull is what tells the next push where the disk is.
+    const pullCache = join(root, 'mount-pull-cache');
+    await pullRelease({
+      source: `${registry.address}/trustnet/mount-b:2.1.0`,
+      registry: plain,
+      trustedKeys: key.pub,
+      store: store('mount-pull'),
+      fetch: { cacheDir: pullCache },
+    });
+    expect(diskOf(await push('trustnet/mount-c', pullCache))).toMatchObject({ mounted: true });
+
+    // A record naming a repository that never had it: one refused mount, whose upload session carries the upload.
+    await blobLocations(registry.address, join(root, 'stale-cache')).remember('trustnet/never', [
+      mounted.digest,
+    ]);
+    since = registry.responses().length;
+    expect(diskOf(await push('trustnet/mount-d', join(root, 'stale-cache')))).toMatchObject({
+      sent: true,
+      mounted: false,
+    });
+    const posts = uploadsTo('trustnet/mount-d', since).filter((line) => line.startsWith('POST'));
+    expect(posts.filter((line) => line.includes('from=trustnet%2Fnever'))).toHaveLength(1);
+    expect(posts.filter((line) => line.includes('mount='))).toHaveLength(1);
   });
 
   it('refuses a digest as the target, and plain http to a registry that is not on loopback', async () => {
@@ -407,12 +477,14 @@ describe('a registry that hands out Bearer tokens', () => {
   }, 60_000);
   afterAll(async () => tokened?.stop());
 
-  it('logs in at the realm with the stored credentials, for the scope each request needs', async () => {
+  it('logs in at the realm with the stored credentials, for the scopes each request needs (a mount: two)', async () => {
     const reference = parseOciReference(`${tokened.address}/trustnet/node:2.1.0`);
+    const cacheDir = join(root, 'tokened-cache');
     const pushed = await pushRelease({
       dir: release.dir,
       reference,
       registry: { plainHttp: true, credentials: login },
+      cacheDir,
     });
     const pulled = await pullRelease({
       source: pushed.pinned,
@@ -425,6 +497,21 @@ describe('a registry that hands out Bearer tokens', () => {
     expect(tokened.tokenRequests()).toEqual([
       { scopes: ['repository:trustnet/node:pull,push'], loggedIn: true },
       { scopes: ['repository:trustnet/node:pull'], loggedIn: true },
+    ]);
+
+    // A mount needs push on the target and pull on the source: one token carries both.
+    const copy = await pushRelease({
+      dir: release.dir,
+      reference: parseOciReference(`${tokened.address}/trustnet/copy:2.1.0`),
+      registry: { plainHttp: true, credentials: login },
+      cacheDir,
+    });
+    expect(copy.blobs.find((blob) => blob.file === release.manifest.image.file)).toMatchObject({
+      mounted: true,
+    });
+    expect(tokened.tokenRequests().slice(2)).toEqual([
+      { scopes: ['repository:trustnet/copy:pull,push'], loggedIn: true },
+      { scopes: ['repository:trustnet/copy:pull,push', 'repository:trustnet/node:pull'], loggedIn: true },
     ]);
 
     await expect(
