@@ -193,16 +193,18 @@ export async function buildGuest(options: BuildGuestOptions): Promise<GuestHandl
     stages.done();
     await http.close();
 
-    stages.start('reboot', plan.afterInstall);
-    if (plan.afterInstall === 'restart-from-disk') {
-      const timer = new Promise<'timeout'>((done) => setTimeout(() => done('timeout'), 120_000).unref());
-      if ((await Promise.race([running.exited, timer])) === 'timeout')
-        await running.shutdown({ deadlineMs: 30_000 });
-      running.console.close();
-      running = await start(planDiskMachine(spec));
+    if (plan.afterInstall !== 'stay') {
+      stages.start('reboot', plan.afterInstall);
+      if (plan.afterInstall === 'restart-from-disk') {
+        const timer = new Promise<'timeout'>((done) => setTimeout(() => done('timeout'), 120_000).unref());
+        if ((await Promise.race([running.exited, timer])) === 'timeout')
+          await running.shutdown({ deadlineMs: 30_000 });
+        running.console.close();
+        running = await start(planDiskMachine(spec));
+      }
+      await runConsoleSteps(running.console, plan.rebootSteps ?? [], { signal });
+      stages.done();
     }
-    await runConsoleSteps(running.console, plan.rebootSteps ?? [], { signal });
-    stages.done();
 
     stages.start('ssh-ready');
     const sshPort = ports[0]?.host ?? 0;

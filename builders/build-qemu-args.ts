@@ -132,5 +132,6 @@ export function buildQemuArgs(spec: MachineSpec): string[] {
     '-device',
     'virtio-rng-pci',
     ...(spec.noReboot ? ['-no-reboot'] : []),
+    ...(spec.extraArgs ?? []),
   ];
 }

@@ -7,6 +7,15 @@ export interface ExpectStep {
   readonly timeoutMs: number;
   /** Fail at once when one of these shows instead. */
   readonly failOn?: readonly RegExp[];
+  /** Match the text as read, without escape sequences (an echo check in a full-screen editor). */
+  readonly clean?: boolean;
+}
+
+/** Wait until the guest powers itself off (QEMU exits), or fail after `timeoutMs`. */
+export interface ExitStep {
+  readonly exit: true;
+  readonly timeoutMs: number;
+  readonly failOn?: readonly RegExp[];
 }
 
 /** Type `send` into the console; `\n` is Enter. */
@@ -21,7 +30,7 @@ export interface SleepStep {
 }
 
 /** One step of boot automation on the serial console, like Packer's boot_command but driven by what the guest prints. */
-export type ConsoleStep = ExpectStep | SendStep | SleepStep;
+export type ConsoleStep = ExpectStep | SendStep | SleepStep | ExitStep;
 
 /** Runs the steps in order against the console; a timeout is TNB303 with the console tail and the log path. */
 export async function runConsoleSteps(
@@ -34,8 +43,11 @@ export async function runConsoleSteps(
       await console.expect(step.expect, {
         timeoutMs: step.timeoutMs,
         failOn: step.failOn,
+        clean: step.clean,
         signal: options.signal,
       });
+    } else if ('exit' in step) {
+      await console.expectExit({ timeoutMs: step.timeoutMs, failOn: step.failOn, signal: options.signal });
     } else if ('send' in step) {
       await console.send(step.send, { perCharDelayMs: step.perCharDelayMs, signal: options.signal });
     } else {
@@ -51,10 +63,13 @@ export async function runConsoleSteps(
 /** Steps as plain text for snapshots and `tnbuild plan`: `expect /boot:/ 30s`, `send "virt\n" (50 ms/char)`. */
 export function describeConsoleSteps(steps: readonly ConsoleStep[]): string[] {
   return steps.map((step) => {
+    const failOn =
+      'failOn' in step && step.failOn?.length ? ` fail on ${step.failOn.map(String).join(', ')}` : '';
     if ('expect' in step) {
-      const failOn = step.failOn?.length ? ` fail on ${step.failOn.map(String).join(', ')}` : '';
-      return `expect ${typeof step.expect === 'string' ? JSON.stringify(step.expect) : String(step.expect)} within ${step.timeoutMs / 1000}s${failOn}`;
+      const read = step.clean ? ' (as read)' : '';
+      return `expect ${typeof step.expect === 'string' ? JSON.stringify(step.expect) : String(step.expect)}${read} within ${step.timeoutMs / 1000}s${failOn}`;
     }
+    if ('exit' in step) return `wait for power off within ${step.timeoutMs / 1000}s${failOn}`;
     if ('send' in step)
       return `send ${JSON.stringify(step.send)}${step.perCharDelayMs ? ` (${step.perCharDelayMs} ms/char)` : ''}`;
     return `sleep ${step.sleepMs} ms`;

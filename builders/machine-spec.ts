@@ -61,6 +61,8 @@ export interface MachineSpec {
   readonly serialWait?: boolean;
   /** More virtio disks after the main one (a seed image, a data disk). */
   readonly extraDrives?: readonly ExtraDrive[];
+  /** Appended to the argv as given (Packer's qemuargs): devices an installer needs that tnbuild does not model. */
+  readonly extraArgs?: readonly string[];
 }
 
 export interface ExtraDrive {

@@ -18,7 +18,7 @@ export interface PlanMachineInput {
 /** The installer run: the ISO attached (booted once), the driver's kernel line if any; pure, so tests snapshot it. */
 export function planInstallMachine(
   input: PlanMachineInput,
-  plan: Pick<InstallPlan, 'kernelBoot' | 'afterInstall'>,
+  plan: Pick<InstallPlan, 'kernelBoot' | 'afterInstall' | 'qemuArgs'>,
 ): MachineSpec {
   return {
     arch: input.arch,
@@ -37,6 +37,7 @@ export function planInstallMachine(
     noReboot: plan.afterInstall === 'restart-from-disk',
     // A build disk is discarded on any failure and flushed by QEMU on a clean exit: speed wins.
     diskCache: 'unsafe',
+    ...(plan.qemuArgs?.length ? { extraArgs: plan.qemuArgs } : {}),
   };
 }
 

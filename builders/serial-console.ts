@@ -1,6 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import { TnbuildError } from '../errors/index.ts';
-import { describePattern, formatSeconds, tailLines } from './console-text.ts';
+import { cleanConsoleText, describePattern, formatSeconds, tailLines } from './console-text.ts';
 
 const KEEP_CHARS = 1 << 20;
 
@@ -9,6 +9,11 @@ export interface ExpectOptions {
   readonly signal?: AbortSignal;
   /** Fail at once (TNB308) when the console shows one of these: an installer's own failure message. */
   readonly failOn?: readonly RegExp[];
+  /**
+   * Match the text as a person reads it (escape sequences and carriage returns removed): for an echo that a
+   * full-screen editor interleaves with cursor moves. A match consumes everything received so far.
+   */
+  readonly clean?: boolean;
 }
 
 export interface SendOptions {
@@ -89,7 +94,17 @@ export class SerialConsole {
 
   /** Waits until the console shows `pattern` after the previous match; TNB303 at the deadline. */
   expect(pattern: RegExp | string, options: ExpectOptions): Promise<string> {
-    const { timeoutMs, signal, failOn = [] } = options;
+    return this.waitFor(pattern, options);
+  }
+
+  /** Waits until QEMU exits (the guest powered itself off); TNB303 at the deadline, TNB308 on a failure marker. */
+  async expectExit(options: Omit<ExpectOptions, 'clean'>): Promise<void> {
+    await this.waitFor(undefined, options);
+  }
+
+  private waitFor(pattern: RegExp | string | undefined, options: ExpectOptions): Promise<string> {
+    const { timeoutMs, signal, failOn = [], clean = false } = options;
+    const what = pattern === undefined ? 'power off' : `print ${describePattern(pattern)}`;
     return new Promise((resolve, reject) => {
       const finish = (outcome: () => void): void => {
         clearTimeout(timer);
@@ -98,18 +113,26 @@ export class SerialConsole {
         outcome();
       };
       const check = (): void => {
-        const pending = this.text.slice(this.cursor);
+        const raw = this.text.slice(this.cursor);
+        const pending = clean ? cleanConsoleText(raw) : raw;
         const failure = failOn.find((bad) => bad.test(pending));
         const found =
-          typeof pattern === 'string' ? matchString(pending, pattern) : matchRegExp(pending, pattern);
+          pattern === undefined
+            ? undefined
+            : typeof pattern === 'string'
+              ? matchString(pending, pattern)
+              : matchRegExp(pending, pattern);
         if (failure !== undefined) {
           const message = `the installer reported a failure (console matched ${describePattern(failure)})`;
           finish(() => reject(new TnbuildError('TNB308', message, { details: this.errorDetails() })));
         } else if (found !== undefined) {
-          this.cursor += found.end;
+          this.cursor += clean ? raw.length : found.end;
           finish(() => resolve(found.text));
+        } else if (this.closed && pattern === undefined) {
+          this.cursor = this.text.length;
+          finish(() => resolve(''));
         } else if (this.closed) {
-          const message = `QEMU stopped while waiting for ${describePattern(pattern)} on the console`;
+          const message = `QEMU stopped while waiting for ${describePattern(pattern!)} on the console`;
           finish(() => reject(new TnbuildError('TNB302', message, { details: this.errorDetails() })));
         }
       };
@@ -118,11 +141,9 @@ export class SerialConsole {
         () =>
           finish(() =>
             reject(
-              new TnbuildError(
-                'TNB303',
-                `the guest did not print ${describePattern(pattern)} within ${formatSeconds(timeoutMs)}`,
-                { details: this.errorDetails() },
-              ),
+              new TnbuildError('TNB303', `the guest did not ${what} within ${formatSeconds(timeoutMs)}`, {
+                details: this.errorDetails(),
+              }),
             ),
           ),
         timeoutMs,

@@ -17,7 +17,8 @@ export interface InstallContext {
 /**
  * How one installer is driven. `reboot-in-place`: the guest reboots and the same QEMU boots the disk (`-boot
  * once=d`); `restart-from-disk`: the guest reboots or powers off, QEMU ends (`-no-reboot`) and the builder starts it
- * again without the installer media.
+ * again without the installer media; `stay`: the installer leaves a system that is already the one to provision
+ * (SSH is waited for at once).
  */
 export interface InstallPlan {
   readonly files: HttpFileMap;
@@ -28,7 +29,9 @@ export interface InstallPlan {
   /** From leaving the installer until the installed system is up (its login prompt); SSH is waited for after. */
   readonly rebootSteps?: readonly ConsoleStep[];
   readonly kernelBoot?: KernelBoot;
-  readonly afterInstall: 'reboot-in-place' | 'restart-from-disk';
+  readonly afterInstall: 'reboot-in-place' | 'restart-from-disk' | 'stay';
+  /** More QEMU arguments for the installer run and the boots after it. */
+  readonly qemuArgs?: readonly string[];
   /** Who the build key logs in as on the installed system. */
   readonly username: string;
   /** Checked before QEMU starts: a smaller disk is TNB307 at once. */

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { StageEvent } from '../../builders/build-events.ts';
 import { type BuildGuestOptions, buildGuest } from '../../builders/build-guest.ts';
+import { consoleDriver } from '../../builders/drivers/console-driver.ts';
 import type { InstallDriver } from '../../builders/drivers/install-driver.ts';
 import { scriptDriver } from '../../builders/drivers/script-driver.ts';
 import type { HostLookup } from '../../builders/host-lookup.ts';
@@ -89,6 +90,81 @@ describe('buildGuest (fake QEMU, real HTTP, real SSH)', () => {
     expect(launcher.alive()).toBe(0);
     await guest.removeScratch();
     expect(await readdir(join(dir, 'scratch'))).toEqual([]);
+  });
+
+  it('a console installer: edits a GRUB-like menu entry with keys, the guest fetches the served template and powers off', async () => {
+    let fetched = '';
+    const launcher = fakeQemuLauncher((guest) => {
+      if (guest.boot > 0) {
+        guest.print('tnb-grub login: ');
+        guest.startSshd(/ssh-ed25519 \S+/.exec(fetched)?.[0] ?? '');
+        return;
+      }
+      guest.print('\x1b[2J\x1b[H      GNU GRUB  version 2.06\r\n *Install\r\n');
+      // The editor: `e`, two lines down, end of line; then the typed text; Ctrl-X boots.
+      void guest.typed('e\x1b[B\x1b[B\x05').then(() => guest.print('\x1b[3;1Hlinux /vmlinuz quiet'));
+      void guest.typed('\x18').then(async (typed) => {
+        const url = / tnb\.answer=http:\/\/10\.0\.2\.2:(\d+)(\/[\w.-]+)/.exec(typed);
+        fetched = await (await fetch(`http://127.0.0.1:${url?.[1]}${url?.[2]}`)).text();
+        guest.print('\r\nGRUB-like installer: answer fetched\r\n');
+        setTimeout(() => guest.exit(), 50);
+      });
+    });
+    const guest = await buildGuest(
+      options({
+        launcher,
+        driver: consoleDriver({
+          hostname: 'tnb-grub',
+          bootSteps: [
+            { expect: 'GNU GRUB', timeoutMs: 5000 },
+            { send: 'e<down><down><ctrl-e>' },
+            { expect: 'quiet', timeoutMs: 5000 },
+            { send: ' tnb.answer={{http.url}}/answer.sh<ctrl-x>', paceMs: 1, echoTimeoutMs: 5000 },
+          ],
+          end: { powerOff: true, timeoutMs: 5000 },
+          afterSteps: [{ expect: /login: ?$/m, timeoutMs: 5000 }],
+          files: { '/answer.sh': { template: 'KEY={{buildKey}} DISK={{disk}}\n' } },
+          qemuArgs: ['-device', 'virtio-tablet-pci'],
+        }),
+      }),
+    );
+    expect(fetched).toMatch(/^KEY=ssh-ed25519 \S+ \S+ DISK=\/dev\/vda\n$/);
+    expect(launcher.specs).toHaveLength(2);
+    expect(launcher.specs[0]).toMatchObject({
+      cdrom: iso,
+      noReboot: true,
+      extraArgs: ['-device', 'virtio-tablet-pci'],
+    });
+    expect(launcher.specs[1]?.cdrom).toBeUndefined();
+    expect(launcher.specs[1]?.extraArgs).toEqual(['-device', 'virtio-tablet-pci']);
+    await guest.shutdown({ deadlineMs: 5000 });
+    await guest.removeScratch();
+  });
+
+  it('a console installer’s failure marker stops the build at once with the console’s tail', async () => {
+    const launcher = fakeQemuLauncher((guest) => {
+      guest.print('Installer starting\r\n');
+      setTimeout(() => guest.print('partitioning...\r\ninstall failed (disk too small)\r\n'), 50);
+    });
+    const started = Date.now();
+    await expect(
+      buildGuest(
+        options({
+          launcher,
+          driver: consoleDriver({
+            hostname: 'x',
+            bootSteps: [{ expect: 'Installer starting', timeoutMs: 5000 }],
+            end: { powerOff: true, timeoutMs: 60_000 },
+            failOn: ['install failed ('],
+          }),
+        }),
+      ),
+    ).rejects.toMatchObject({
+      code: 'TNB308',
+      details: expect.arrayContaining([expect.stringContaining('install failed (disk too small)')]),
+    });
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(launcher.alive()).toBe(0);
   });
 
   it('restart-from-disk: waits for the installer to end, then boots the disk without the CD', async () => {
