@@ -17,6 +17,11 @@ export {
   serialConsoleFor,
 } from './drivers/alpine-answer-file.ts';
 export { type AlpineDriverOptions, alpineDriver } from './drivers/alpine-driver.ts';
+export {
+  CONSOLE_TEMPLATE_VARIABLES,
+  type ConsoleInstallerSpec,
+  consoleDriver,
+} from './drivers/console-driver.ts';
 export type { InstallContext, InstallDriver, InstallPlan } from './drivers/install-driver.ts';
 export { renderAnswerTemplate, type ScriptDriverOptions, scriptDriver } from './drivers/script-driver.ts';
 export { execaAccelProbe } from './execa-accel-probe.ts';

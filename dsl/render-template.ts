@@ -31,3 +31,43 @@ export function renderTemplate(source: string, vars: Readonly<Record<string, unk
     );
   }
 }
+
+type Node = { type: string; [key: string]: unknown };
+
+/**
+ * The variables a template reads (`http.url`, `vars.suite`), found without rendering it: so `validate` can name an
+ * unknown one before any build. Helpers' names are not variables; their arguments are.
+ */
+export function templateVariables(source: string): string[] {
+  const found = new Set<string>();
+  const visit = (node: unknown): void => {
+    if (node === null || typeof node !== 'object') return;
+    if (Array.isArray(node)) {
+      for (const item of node) visit(item);
+      return;
+    }
+    const current = node as Node;
+    if (current.type === 'PathExpression') {
+      found.add(String(current.original).replace(/^this\./, ''));
+      return;
+    }
+    if (
+      current.type === 'MustacheStatement' ||
+      current.type === 'BlockStatement' ||
+      current.type === 'SubExpression'
+    ) {
+      const params = (current.params as unknown[] | undefined) ?? [];
+      const hash = (current.hash as { pairs?: { value: unknown }[] } | undefined)?.pairs ?? [];
+      // With arguments the path names a helper; alone it is a variable.
+      if (params.length === 0 && hash.length === 0) visit(current.path);
+      visit(params);
+      visit(hash.map((pair) => pair.value));
+      visit(current.program);
+      visit(current.inverse);
+      return;
+    }
+    if (current.type === 'Program') visit(current.body);
+  };
+  visit(Handlebars.parse(source));
+  return [...found];
+}

@@ -9,6 +9,8 @@ import type {
   PerArch,
   ResolvedArtifact,
   ResolvedChecksum,
+  ResolvedConsoleInstaller,
+  ResolvedConsoleStep,
   ResolvedInstaller,
   ResolvedRecipe,
   ResolvedSource,
@@ -196,17 +198,81 @@ function resolveInstaller(
       community: installer.community ?? true,
     };
   }
+  if (installer.type === 'console') return resolveConsoleInstaller(installer, readLocal);
   const answer =
     installer.answer === undefined ? undefined : readLocal('source.installer.answer', installer.answer);
   const files: Record<string, LocalFile | ResolvedArtifact> = {};
   for (const [name, value] of Object.entries(installer.files ?? {})) {
-    if (typeof value !== 'string') files[name] = resolveArtifact(value);
-    else {
-      const local = readLocal(`source.installer.files.${name}`, value, 'hash');
-      if (local) files[name] = { path: local.path, sha256: local.sha256 };
-    }
+    const file = resolveServedFile(name, value, readLocal);
+    if (file) files[name] = file;
   }
   return { type: 'script', bootLabel: installer.bootLabel ?? 'install', ...(answer && { answer }), files };
+}
+
+function resolveServedFile(
+  name: string,
+  value: string | ArtifactOutput,
+  readLocal: ReadLocal,
+): LocalFile | ResolvedArtifact | undefined {
+  if (typeof value !== 'string') return resolveArtifact(value);
+  const local = readLocal(`source.installer.files.${name}`, value, 'hash');
+  return local && { path: local.path, sha256: local.sha256 };
+}
+
+type ConsoleInstallerOutput = Extract<
+  Extract<RecipeOutput['source'], { type: 'iso' }>['installer'],
+  { type: 'console' }
+>;
+type ConsoleStepOutput = ConsoleInstallerOutput['boot'][number];
+
+const DEFAULT_ECHO_MS = 10_000;
+
+function resolveConsoleStep(step: ConsoleStepOutput): ResolvedConsoleStep {
+  const ms = (text: string) => parseDuration(text) ?? 0;
+  if (step.expect !== undefined) return { expect: step.expect, timeoutMs: ms(step.timeout ?? '0s') };
+  if (step.wait !== undefined) return { waitMs: ms(step.wait) };
+  const echo =
+    step.echo === true ? DEFAULT_ECHO_MS : typeof step.echo === 'string' ? ms(step.echo) : undefined;
+  return {
+    send: step.send ?? '',
+    ...(step.pace !== undefined && { paceMs: ms(step.pace) }),
+    ...(echo !== undefined && { echoTimeoutMs: echo }),
+  };
+}
+
+function resolveConsoleInstaller(
+  installer: ConsoleInstallerOutput,
+  readLocal: ReadLocal,
+): ResolvedConsoleInstaller {
+  const files: Record<string, LocalFile | ResolvedArtifact> = {};
+  const templates: Record<string, LocalFile & { content: string }> = {};
+  for (const [name, value] of Object.entries(installer.files ?? {})) {
+    if (typeof value === 'object' && 'template' in value) {
+      const template = readLocal(`source.installer.files.${name}.template`, value.template);
+      if (template) templates[name] = template;
+    } else {
+      const file = resolveServedFile(name, value, readLocal);
+      if (file) files[name] = file;
+    }
+  }
+  const { end } = installer;
+  return {
+    type: 'console',
+    boot: installer.boot.map(resolveConsoleStep),
+    end:
+      end.ssh !== undefined
+        ? { ssh: true }
+        : end.powerOff !== undefined
+          ? { powerOff: true, timeoutMs: parseDuration(end.timeout ?? '0s') ?? 0 }
+          : { console: end.console ?? '', timeoutMs: parseDuration(end.timeout ?? '0s') ?? 0 },
+    failOn: installer.failOn ?? [],
+    after: installer.after ?? (end.powerOff ? 'boot-disk' : 'reboot'),
+    afterBoot: (installer.afterBoot ?? []).map(resolveConsoleStep),
+    files,
+    templates,
+    qemuArgs: installer.qemuArgs ?? [],
+    user: installer.user ?? 'root',
+  };
 }
 
 export function resolveArtifact(artifact: ArtifactOutput): ResolvedArtifact {

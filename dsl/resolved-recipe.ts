@@ -39,7 +39,34 @@ export type ResolvedInstaller =
       /** The answer template, rendered by the builder with the build's values (key, URLs); none: the builder's own. */
       readonly answer?: LocalFile & { readonly content: string };
       readonly files: Readonly<Record<string, LocalFile | ResolvedArtifact>>;
-    };
+    }
+  | ResolvedConsoleInstaller;
+
+/** A console boot step with durations in milliseconds (the builders' ConsoleStepSpec). */
+export type ResolvedConsoleStep =
+  | { readonly expect: string | RegExp; readonly timeoutMs: number }
+  | { readonly send: string; readonly paceMs?: number; readonly echoTimeoutMs?: number }
+  | { readonly waitMs: number };
+
+export type ResolvedInstallEnd =
+  | { readonly console: string | RegExp; readonly timeoutMs: number }
+  | { readonly powerOff: true; readonly timeoutMs: number }
+  | { readonly ssh: true };
+
+export interface ResolvedConsoleInstaller {
+  readonly type: 'console';
+  readonly boot: readonly ResolvedConsoleStep[];
+  readonly end: ResolvedInstallEnd;
+  readonly failOn: readonly (string | RegExp)[];
+  readonly after: 'reboot' | 'boot-disk';
+  readonly afterBoot: readonly ResolvedConsoleStep[];
+  /** Served as they are, by name. */
+  readonly files: Readonly<Record<string, LocalFile | ResolvedArtifact>>;
+  /** Served rendered with the build's values, by name. */
+  readonly templates: Readonly<Record<string, LocalFile & { readonly content: string }>>;
+  readonly qemuArgs: readonly string[];
+  readonly user: string;
+}
 
 export type ResolvedSource =
   | { readonly type: 'iso'; readonly iso: ResolvedArtifact; readonly installer: ResolvedInstaller }

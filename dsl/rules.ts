@@ -1,5 +1,8 @@
+import { KeyNotationError, parseKeys } from '../builders/console-keys.ts';
+import { CONSOLE_TEMPLATE_VARIABLES } from '../builders/drivers/console-driver.ts';
 import { isInPrefix, network64, parseIpv6 } from './ipv6.ts';
 import type { RecipeIssue } from './recipe-issue.ts';
+import { templateVariables } from './render-template.ts';
 import type { ResolvedArtifact, ResolvedRecipe } from './resolved-recipe.ts';
 
 // Cross-field rules, each a small function over resolved recipes. They only report; they never throw.
@@ -216,6 +219,63 @@ function checkSecretsStayOut(recipe: ResolvedRecipe, report: Report): void {
   });
 }
 
+/** Variables a console template may read that nothing defines: a typo would fail the build halfway through. */
+function unknownVariables(source: string, recipe: ResolvedRecipe): string[] {
+  let variables: string[];
+  try {
+    variables = templateVariables(source);
+  } catch (error) {
+    return [`(not a template: ${(error as Error).message.split('\n')[0]})`];
+  }
+  const known = new Set<string>(CONSOLE_TEMPLATE_VARIABLES);
+  return variables.filter((name) => {
+    if (known.has(name)) return false;
+    const [head, key] = name.split('.');
+    return !(head === 'vars' && key !== undefined && Object.hasOwn(recipe.vars, key));
+  });
+}
+
+function unknownMessage(names: readonly string[]): string {
+  return `uses ${names.map((name) => `{{${name}}}`).join(', ')}, which ${names.length === 1 ? 'is' : 'are'} not defined; use ${CONSOLE_TEMPLATE_VARIABLES.map((name) => `{{${name}}}`).join(', ')} or {{vars.NAME}} for a key of \`vars\``;
+}
+
+/** A console installer whose steps cannot run as written: a key name that is not one, a variable nobody sets. */
+function checkConsoleInstaller(recipe: ResolvedRecipe, report: Report): void {
+  if (recipe.source.type !== 'iso' || recipe.source.installer.type !== 'console') return;
+  const installer = recipe.source.installer;
+  const checkSteps = (list: 'boot' | 'afterBoot') =>
+    installer[list].forEach((step, index) => {
+      if (!('send' in step)) return;
+      const field = `source.installer.${list}[${index}].send`;
+      try {
+        const texts = parseKeys(step.send).flatMap((part) =>
+          'text' in part && !part.keys ? [part.text] : [],
+        );
+        const unknown = texts.flatMap((text) => unknownVariables(text, recipe));
+        if (unknown.length) report(field, unknownMessage(unknown));
+      } catch (error) {
+        if (!(error instanceof KeyNotationError)) throw error;
+        report(field, error.message);
+      }
+    });
+  checkSteps('boot');
+  checkSteps('afterBoot');
+  for (const [name, template] of Object.entries(installer.templates)) {
+    const unknown = unknownVariables(template.content, recipe);
+    if (unknown.length) report(`source.installer.files.${name}.template`, unknownMessage(unknown));
+  }
+  if ('powerOff' in installer.end && installer.after === 'reboot')
+    report(
+      'source.installer.after',
+      "a guest that powers itself off cannot reboot in place; leave `after` out, or use 'boot-disk'",
+    );
+  if ('ssh' in installer.end && installer.afterBoot.length > 0)
+    report(
+      'source.installer.afterBoot',
+      'with end: { ssh: true } the installed system is the live one: there is no boot after the install to run these in',
+    );
+}
+
 const RULES = [
   checkNetwork,
   checkPorts,
@@ -224,6 +284,7 @@ const RULES = [
   checkParent,
   checkNotify,
   checkSecretsStayOut,
+  checkConsoleInstaller,
 ];
 
 export function checkRecipe(recipe: ResolvedRecipe, file: string): RecipeIssue[] {

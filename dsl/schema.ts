@@ -104,7 +104,154 @@ const scriptInstallerSchema = z.strictObject({
   files: z.record(z.string().regex(/^[\w.-]+$/), z.union([z.string(), artifactSchema])).optional(),
 });
 
-export const installerSchema = z.discriminatedUnion('type', [alpineInstallerSchema, scriptInstallerSchema]);
+/** An object that is one of several kinds, told apart by which key it has: exactly one must be there. */
+function exactlyOneOf<T extends object>(
+  value: T,
+  kinds: readonly (keyof T & string)[],
+  what: string,
+  context: z.RefinementCtx,
+): boolean {
+  const present = kinds.filter((kind) => value[kind] !== undefined);
+  if (present.length === 1) return true;
+  context.addIssue({
+    code: 'custom',
+    message: `${what}; this one has ${present.length ? present.join(' and ') : 'none of them'}`,
+  });
+  return false;
+}
+
+/** Text the console shows: a string matched as it is, or a RegExp. */
+const consoleTextSchema = z.union([z.string().min(1).max(1000), z.instanceof(RegExp)]);
+
+/**
+ * One boot step: `{ expect, timeout }` waits for the console to show text, `{ send }` types (with `<enter>`,
+ * `<ctrl-x>`… keys and handlebars values), `{ wait }` pauses. Checked further in rules.ts (keys, variables).
+ */
+const consoleStepSchema = z
+  .strictObject({
+    /** Wait until the console shows this (after what earlier steps matched). */
+    expect: consoleTextSchema.optional(),
+    /** How long an `expect` waits before the build fails with the console's tail. */
+    timeout: durationSchema.optional(),
+    /** Typed on the serial console: text, `<enter>`, `<tab>`, `<esc>`, arrows, `<f1>`…, `<ctrl-x>`, `<wait5>`. */
+    send: z.string().min(1).max(4096).optional(),
+    /** Pause after each typed character (installers drop keys typed too fast). @default '0ms' */
+    pace: durationSchema.optional(),
+    /** Wait until the typed text shows on the console before going on; a duration, or true for 10 s. */
+    echo: z.union([z.boolean(), durationSchema]).optional(),
+    /** Pause this long. */
+    wait: durationSchema.optional(),
+  })
+  .superRefine((step, context) => {
+    if (
+      !exactlyOneOf(
+        step,
+        ['expect', 'send', 'wait'],
+        'a step is one of { expect, timeout }, { send }, { wait }',
+        context,
+      )
+    )
+      return;
+    if (step.expect !== undefined && step.timeout === undefined)
+      context.addIssue({
+        code: 'custom',
+        path: ['timeout'],
+        message: "an expect step needs a timeout, such as timeout: '60s'",
+      });
+    const misplaced = [
+      ...(step.expect === undefined && step.timeout !== undefined ? ['timeout'] : []),
+      ...(step.send === undefined
+        ? (['pace', 'echo'] as const).filter((key) => step[key] !== undefined)
+        : []),
+    ];
+    for (const key of misplaced)
+      context.addIssue({
+        code: 'custom',
+        path: [key],
+        message: `${key} belongs to ${key === 'timeout' ? 'an expect' : 'a send'} step`,
+      });
+  });
+
+/** Where an install ends: a console marker, the guest powering itself off, or SSH reachable in the live system. */
+const installEndSchema = z
+  .strictObject({
+    /** The console shows this when the install has finished. */
+    console: consoleTextSchema.optional(),
+    /** The installer powers the guest off when it has finished. */
+    powerOff: z.literal(true).optional(),
+    /** The installer leaves a running system that SSH reaches with the build key. */
+    ssh: z.literal(true).optional(),
+    /** How long the install may take (with `console` or `powerOff`). */
+    timeout: durationSchema.optional(),
+  })
+  .superRefine((end, context) => {
+    const what = 'an end is one of { console, timeout }, { powerOff: true, timeout }, { ssh: true }';
+    if (!exactlyOneOf(end, ['console', 'powerOff', 'ssh'], what, context)) return;
+    if (end.ssh === undefined && end.timeout === undefined) {
+      context.addIssue({
+        code: 'custom',
+        path: ['timeout'],
+        message: "needs a timeout, such as timeout: '30m'",
+      });
+    } else if (end.ssh !== undefined && end.timeout !== undefined) {
+      context.addIssue({
+        code: 'custom',
+        path: ['timeout'],
+        message: 'the SSH wait has its own deadline; leave timeout out',
+      });
+    }
+  });
+
+/** `preseed.cfg`, `d-i/answers.txt`: served at `{{http.url}}/NAME`, so never `..`, `.` or a leading `/`. */
+function checkServedNames(files: Record<string, unknown>, context: z.RefinementCtx): void {
+  for (const name of Object.keys(files)) {
+    const parts = name.split('/');
+    if (!parts.every((part) => /^[\w.-]+$/.test(part) && part !== '.' && part !== '..'))
+      context.addIssue({
+        code: 'custom',
+        path: [name],
+        message:
+          'expected a path such as "preseed.cfg" or "d-i/answers.txt" (letters, digits, . _ - and /; no "..")',
+      });
+  }
+}
+
+const consoleInstallerSchema = z.strictObject({
+  type: z.literal('console'),
+  /** From power-on until the installer runs on its own (Packer's boot_command, with waits for what it prints). */
+  boot: z.array(consoleStepSchema).min(1).max(200),
+  /** How the install ends; required: a step list without an end never finishes. */
+  end: installEndSchema,
+  /** Console text that means the install failed: the build stops at once and shows the console's tail. */
+  failOn: z.array(consoleTextSchema).max(32).optional(),
+  /** `reboot`: into the disk in the same QEMU; `boot-disk`: QEMU starts again with the medium detached. @default 'reboot', or 'boot-disk' after a power-off */
+  after: z.enum(['reboot', 'boot-disk']).optional(),
+  /** Steps from leaving the installer until the installed system is up (SSH is waited for after them). */
+  afterBoot: z.array(consoleStepSchema).max(200).optional(),
+  /** Served over HTTP during the install at `{{http.url}}/NAME`: a local file, a fetched artifact, or a template. */
+  files: z
+    .record(z.string(), z.union([z.string(), artifactSchema, z.strictObject({ template: z.string() })]))
+    .superRefine(checkServedNames)
+    .optional(),
+  /** Appended to QEMU's arguments (Packer's qemuargs), e.g. ['-device', 'virtio-tablet-pci']. */
+  qemuArgs: z
+    .array(
+      z
+        .string()
+        .max(1024)
+        .regex(/^[^\n\r\0]*$/, 'expected one argument without a line break'),
+    )
+    .max(64)
+    .optional(),
+  /** Who the build key logs in as on the installed system. @default 'root' */
+  user: unixNameSchema.optional(),
+});
+
+export const installerSchema = z.discriminatedUnion('type', [
+  alpineInstallerSchema,
+  scriptInstallerSchema,
+  consoleInstallerSchema,
+]);
 
 export const sourceSchema = z.discriminatedUnion('type', [
   z.strictObject({

@@ -1,5 +1,12 @@
 import { createHash } from 'node:crypto';
-import type { LocalFile, ResolvedArtifact, ResolvedRecipe, ResolvedStep } from '../dsl/resolved-recipe.ts';
+import type {
+  LocalFile,
+  ResolvedArtifact,
+  ResolvedConsoleStep,
+  ResolvedInstaller,
+  ResolvedRecipe,
+  ResolvedStep,
+} from '../dsl/resolved-recipe.ts';
 import type { Arch } from '../dsl/schema.ts';
 import { canonicalJson } from './canonical-json.ts';
 
@@ -29,18 +36,41 @@ export function computeCacheKey(recipe: ResolvedRecipe, arch: Arch, codeVersion:
 }
 
 function shapeOfIsoSource(source: Extract<ResolvedRecipe['source'], { type: 'iso' }>, arch: Arch) {
-  const installer =
-    source.installer.type === 'alpine'
-      ? source.installer
-      : {
-          type: 'script',
-          bootLabel: source.installer.bootLabel,
-          answer: source.installer.answer?.sha256 ?? null,
-          files: Object.fromEntries(
-            Object.entries(source.installer.files).map(([name, file]) => [name, shapeOfInput(file, arch)]),
-          ),
-        };
-  return { type: 'iso', iso: shapeOfInput(source.iso, arch), installer };
+  return {
+    type: 'iso',
+    iso: shapeOfInput(source.iso, arch),
+    installer: shapeOfInstaller(source.installer, arch),
+  };
+}
+
+function shapeOfInstaller(installer: ResolvedInstaller, arch: Arch) {
+  if (installer.type === 'alpine') return installer;
+  const files = Object.fromEntries(
+    Object.entries(installer.files).map(([name, file]) => [name, shapeOfInput(file, arch)]),
+  );
+  if (installer.type === 'script')
+    return {
+      type: 'script',
+      bootLabel: installer.bootLabel,
+      answer: installer.answer?.sha256 ?? null,
+      files,
+    };
+  // Patterns as text: a RegExp would serialise as {}.
+  const text = (pattern: string | RegExp) => (typeof pattern === 'string' ? pattern : String(pattern));
+  const steps = (list: readonly ResolvedConsoleStep[]) =>
+    list.map((step) => ('expect' in step ? { ...step, expect: text(step.expect) } : step));
+  return {
+    ...installer,
+    boot: steps(installer.boot),
+    afterBoot: steps(installer.afterBoot),
+    end:
+      'console' in installer.end ? { ...installer.end, console: text(installer.end.console) } : installer.end,
+    failOn: installer.failOn.map(text),
+    files,
+    templates: Object.fromEntries(
+      Object.entries(installer.templates).map(([name, file]) => [name, { sha256: file.sha256 }]),
+    ),
+  };
 }
 
 function shapeOfInput(input: LocalFile | ResolvedArtifact, arch: Arch) {

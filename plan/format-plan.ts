@@ -52,6 +52,7 @@ function formatLayer(layer: PlannedLayer, position: string, status: PlanStatus):
       ? `template of ${layer.source.recipe} (key ${layer.source.key.slice(0, 16)})`
       : `${layer.source.installer} installer from ${layer.source.iso.url}`,
   );
+  if (layer.source.type === 'iso') for (const [label, text] of layer.source.console ?? []) row(label, text);
   row('machine', `${layer.machine.cpus} CPUs, ${layer.machine.memory} memory, ${layer.machine.disk} disk`);
   if (layer.ports.length)
     row('ports', layer.ports.map((port) => `${port.name} 127.0.0.1:${port.host}→${port.guest}`).join(', '));

@@ -47,7 +47,7 @@ export async function pinPublishedChecksums(
   } else {
     const { installer } = recipe.source;
     const files =
-      installer.type === 'script'
+      installer.type !== 'alpine'
         ? Object.fromEntries(
             await Promise.all(
               Object.entries(installer.files).map(async ([name, file]) => [
@@ -60,7 +60,7 @@ export async function pinPublishedChecksums(
     source = {
       ...recipe.source,
       iso: await pinArtifact(recipe.source.iso),
-      installer: installer.type === 'script' ? { ...installer, files } : installer,
+      installer: installer.type === 'alpine' ? installer : { ...installer, files },
     };
   }
   return { ...recipe, source, steps: await Promise.all(recipe.steps.map(pinStep)) };

@@ -8,6 +8,7 @@ import type {
 import type { Arch } from '../dsl/schema.ts';
 import { formatSize } from '../dsl/size.ts';
 import { computeCacheKey } from './cache-key.ts';
+import { describeConsoleInstaller } from './describe-installer.ts';
 
 // Plan, then run: a pure function from resolved recipe to serialisable layers and steps. `tnbuild plan` prints
 // it, tests snapshot it, the build runner executes it.
@@ -34,7 +35,13 @@ export interface PlannedLayer {
   readonly arch: Arch;
   readonly os: ResolvedRecipe['os'];
   readonly source:
-    | { readonly type: 'iso'; readonly installer: string; readonly iso: PlannedDownload }
+    | {
+        readonly type: 'iso';
+        readonly installer: string;
+        readonly iso: PlannedDownload;
+        /** A console installer's steps, end and served files as `[label, text]` rows (describe-installer.ts). */
+        readonly console?: readonly (readonly [string, string])[];
+      }
     | { readonly type: 'parent'; readonly recipe: string; readonly key: string };
   readonly machine: { readonly cpus: number; readonly memory: string; readonly disk: string };
   readonly ports: ResolvedRecipe['ports'];
@@ -75,8 +82,14 @@ function planLayer(recipe: ResolvedRecipe, arch: Arch, codeVersion: string): Pla
     source = { type: 'parent', recipe: parent.name, key: computeCacheKey(parent, arch, codeVersion) };
   } else {
     const iso = addDownload(recipe.source.iso, 'source.iso');
-    source = { type: 'iso', installer: recipe.source.installer.type, iso };
-    const files = recipe.source.installer.type === 'script' ? recipe.source.installer.files : {};
+    const { installer } = recipe.source;
+    source = {
+      type: 'iso',
+      installer: installer.type,
+      iso,
+      ...(installer.type === 'console' && { console: describeConsoleInstaller(installer) }),
+    };
+    const files = recipe.source.installer.type === 'alpine' ? {} : recipe.source.installer.files;
     for (const [name, file] of Object.entries(files)) {
       if (!isLocal(file)) addDownload(file, `source.installer.files.${name}`);
     }

@@ -1,6 +1,7 @@
 import {
   alpineDriver,
   buildGuest,
+  consoleDriver,
   type HttpFileMap,
   type InstallDriver,
   scriptDriver,
@@ -32,7 +33,7 @@ export async function buildIsoLayer(context: LayerContext, started: number): Pro
         if (served) files[`/${served[1]}`] = { path };
         if (download.for === 'source.iso') isoPath = path;
       }
-      if (installer.type === 'script') {
+      if (installer.type !== 'alpine') {
         for (const [name, file] of Object.entries(installer.files))
           if ('path' in file) files[`/${name}`] = { path: file.path };
       }
@@ -96,6 +97,25 @@ function driverFor(installer: ResolvedInstaller, recipe: ResolvedRecipe, files: 
             .map((repo) => `${installer.mirror}/v${recipe.os.release}/${repo}`)
             .join(' ');
     return alpineDriver({ hostname, timezone: installer.timezone, apkReposOpts: repos });
+  }
+  if (installer.type === 'console') {
+    return consoleDriver({
+      hostname,
+      vars: recipe.vars,
+      bootSteps: installer.boot,
+      end: installer.end,
+      failOn: installer.failOn,
+      after: installer.after,
+      afterSteps: installer.afterBoot,
+      files: {
+        ...files,
+        ...Object.fromEntries(
+          Object.entries(installer.templates).map(([name, file]) => [`/${name}`, { template: file.content }]),
+        ),
+      },
+      qemuArgs: installer.qemuArgs,
+      user: installer.user,
+    });
   }
   return scriptDriver({
     label: installer.bootLabel,

@@ -1,7 +1,7 @@
 import { renderTemplate } from '../../dsl/render-template.ts';
 import { parseKeys } from '../console-keys.ts';
 import type { ConsoleStep } from '../console-steps.ts';
-import type { HttpFileMap } from '../http-server.ts';
+import type { HttpFile, HttpFileMap } from '../http-server.ts';
 import type { InstallContext, InstallDriver, InstallPlan } from './install-driver.ts';
 
 // Any installer, declared rather than coded: Packer's boot_command + http_directory, but every step may wait for
@@ -26,10 +26,7 @@ export type InstallEnd =
   | { readonly ssh: true };
 
 /** A file served to the guest over HTTP during the install: from disk, literal, or a handlebars template. */
-export type ServedFile =
-  | { readonly path: string }
-  | { readonly content: string }
-  | { readonly template: string };
+export type ServedFile = HttpFile | { readonly template: string };
 
 export interface ConsoleInstallerSpec {
   /** In the progress view and messages. @default 'console' */

@@ -1,0 +1,49 @@
+import type { ResolvedConsoleInstaller, ResolvedConsoleStep } from '../dsl/resolved-recipe.ts';
+
+// A console installer as `tnbuild plan` shows it: the steps as the recipe wrote them (templates unrendered, so no
+// value, secret or not, is printed), how the install ends, and what is served.
+
+const seconds = (ms: number) => (ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`);
+const pattern = (text: string | RegExp) => (typeof text === 'string' ? JSON.stringify(text) : String(text));
+
+function describeStep(step: ResolvedConsoleStep): string {
+  if ('expect' in step) return `expect ${pattern(step.expect)} within ${seconds(step.timeoutMs)}`;
+  if ('waitMs' in step) return `wait ${seconds(step.waitMs)}`;
+  const notes = [
+    ...(step.paceMs ? [`${step.paceMs} ms/char`] : []),
+    ...(step.echoTimeoutMs !== undefined ? [`echo within ${seconds(step.echoTimeoutMs)}`] : []),
+  ];
+  return `send ${JSON.stringify(step.send)}${notes.length ? ` (${notes.join(', ')})` : ''}`;
+}
+
+/** `[label, value]` rows; a label repeats as '' on the lines after its first. */
+export function describeConsoleInstaller(installer: ResolvedConsoleInstaller): [string, string][] {
+  const rows: [string, string][] = [];
+  const add = (label: string, values: readonly string[]) => {
+    for (const [index, value] of values.entries()) rows.push([index === 0 ? label : '', value]);
+  };
+  add('boot', installer.boot.map(describeStep));
+  const { end } = installer;
+  const failOn = installer.failOn.length ? `; fail on ${installer.failOn.map(pattern).join(', ')}` : '';
+  add('end', [
+    ('ssh' in end
+      ? 'SSH reachable in the installer’s own system'
+      : 'powerOff' in end
+        ? `power off within ${seconds(end.timeoutMs)}`
+        : `console shows ${pattern(end.console)} within ${seconds(end.timeoutMs)}`) + failOn,
+  ]);
+  if (!('ssh' in end))
+    add('after', [
+      installer.after === 'reboot' ? 'reboot into the disk' : 'boot the disk with the medium detached',
+      ...installer.afterBoot.map(describeStep),
+    ]);
+  add('served', [
+    ...Object.entries(installer.templates).map(([name]) => `/${name}  (template)`),
+    ...Object.entries(installer.files).map(
+      ([name, file]) => `/${name}  ${'sha256' in file ? 'local file' : 'download'}`,
+    ),
+  ]);
+  if (installer.qemuArgs.length) add('qemu args', [installer.qemuArgs.join(' ')]);
+  if (installer.user !== 'root') add('user', [installer.user]);
+  return rows;
+}
