@@ -1,5 +1,5 @@
-import type { ConsoleStep } from '../console-steps.ts';
 import { renderAlpineAnswerFile, serialConsoleFor } from './alpine-answer-file.ts';
+import { type ConsoleStepSpec, consoleDriver } from './console-driver.ts';
 import type { InstallContext, InstallDriver, InstallPlan } from './install-driver.ts';
 
 export interface AlpineDriverOptions {
@@ -32,15 +32,17 @@ const FAILURES = [
  * The real Alpine install (alpine-virt ISO): x86_64 boots isolinux, whose `boot:` prompt is on the serial console
  * and whose kernel line gets a console= typed onto it; aarch64 boots GRUB EFI, whose entries already print on
  * ttyAMA0. Root logs in on the live console without a password, runs `setup-alpine -e -f URL`, then leaves.
+ * A preset of the console installer.
  */
 export function alpineDriver(options: AlpineDriverOptions = {}): InstallDriver {
   const perCharDelayMs = options.perCharDelayMs ?? 20;
   return {
     name: 'alpine',
-    plan(context: InstallContext): InstallPlan {
+    plan(context: InstallContext): InstallPlan | Promise<InstallPlan> {
+      const hostname = options.hostname ?? 'alpine';
       const answer = renderAlpineAnswerFile({
         arch: context.arch,
-        hostname: options.hostname ?? 'alpine',
+        hostname,
         authorizedKey: context.authorizedKey,
         diskDevice: context.diskDevice,
         apkReposOpts: options.apkReposOpts ?? '-1 -c',
@@ -48,44 +50,47 @@ export function alpineDriver(options: AlpineDriverOptions = {}): InstallDriver {
         kernelOpts: options.kernelOpts,
       });
       const bootTimeoutMs = options.bootTimeoutMs ?? 600_000;
-      const isolinux: ConsoleStep[] =
+      const isolinux: ConsoleStepSpec[] =
         context.arch === 'x86_64'
           ? [
               { expect: 'boot:', timeoutMs: 60_000 },
               // The ISO's APPEND has no console=: without ours the live system would not talk on ttyS0.
-              { send: `virt ${serialConsoleFor(context.arch)}`, perCharDelayMs },
+              { send: `virt ${serialConsoleFor(context.arch)}`, paceMs: perCharDelayMs, raw: true },
               { expect: serialConsoleFor(context.arch), timeoutMs: 10_000 },
-              { send: '\r' },
+              { send: '\r', raw: true },
             ]
           : [];
-      const bootSteps: ConsoleStep[] = [
-        ...isolinux,
-        { expect: /login: $/m, timeoutMs: bootTimeoutMs },
-        { send: 'root\n' },
-        { expect: SHELL_PROMPT, timeoutMs: 60_000 },
-        { send: `setup-alpine -e -f ${context.guestUrl(ANSWER_PATH)}\n`, perCharDelayMs },
-      ];
-      const afterInstall = context.arch === 'x86_64' ? 'reboot-in-place' : 'restart-from-disk';
-      const installSteps: ConsoleStep[] = [
-        {
-          expect: /Installation is complete/,
+      const after = context.arch === 'x86_64' ? 'reboot' : 'boot-disk';
+      return consoleDriver({
+        name: 'alpine',
+        hostname,
+        bootSteps: [
+          ...isolinux,
+          { expect: /login: $/m, timeoutMs: bootTimeoutMs },
+          { send: 'root\n', raw: true },
+          { expect: SHELL_PROMPT, timeoutMs: 60_000 },
+          {
+            send: `setup-alpine -e -f ${context.guestUrl(ANSWER_PATH)}\n`,
+            paceMs: perCharDelayMs,
+            raw: true,
+          },
+        ],
+        end: {
+          console: /Installation is complete/,
           timeoutMs: options.installTimeoutMs ?? 1_800_000,
           failOn: FAILURES,
         },
-        { expect: SHELL_PROMPT, timeoutMs: 60_000 },
-        { send: afterInstall === 'reboot-in-place' ? 'reboot\n' : 'poweroff\n' },
-      ];
-      return {
-        files: { [ANSWER_PATH]: { content: answer } },
-        bootSteps,
-        installSteps,
+        endSteps: [
+          { expect: SHELL_PROMPT, timeoutMs: 60_000 },
+          { send: after === 'reboot' ? 'reboot\n' : 'poweroff\n', raw: true },
+        ],
+        after,
         // OpenRC prints on the console even if the installed inittab has no serial getty.
-        rebootSteps: [{ expect: /Starting sshd|login: ?$/m, timeoutMs: bootTimeoutMs }],
-        afterInstall,
-        username: 'root',
+        afterSteps: [{ expect: /Starting sshd|login: ?$/m, timeoutMs: bootTimeoutMs }],
+        files: { [ANSWER_PATH]: { content: answer } },
         // alpine-base + linux-virt + openssh on ext4 with a boot partition: about 300 MB used; ask for 1 GiB.
         minDiskBytes: 1024 ** 3,
-      };
+      }).plan(context);
     },
   };
 }

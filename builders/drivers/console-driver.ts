@@ -9,20 +9,27 @@ import type { InstallContext, InstallDriver, InstallPlan } from './install-drive
 
 /** One boot step: wait for text, type (with `<key>` names, see console-keys.ts), or pause. */
 export type ConsoleStepSpec =
-  | { readonly expect: string | RegExp; readonly timeoutMs: number }
+  | {
+      readonly expect: string | RegExp;
+      readonly timeoutMs: number;
+      /** Failure markers for this wait only, beside the spec's own. */
+      readonly failOn?: readonly RegExp[];
+    }
   | {
       readonly send: string;
       /** Pause after each character. @default 0 */
       readonly paceMs?: number;
       /** After typing, wait until each run of plain text shows on the console (as read) within this. */
       readonly echoTimeoutMs?: number;
+      /** Type the text as it is: no `<key>` names, no template (a preset's already rendered line). */
+      readonly raw?: boolean;
     }
   | { readonly waitMs: number };
 
 /** How the install ends: the installer prints a marker, powers the guest off, or leaves a system SSH reaches. */
 export type InstallEnd =
-  | { readonly console: string | RegExp; readonly timeoutMs: number }
-  | { readonly powerOff: true; readonly timeoutMs: number }
+  | { readonly console: string | RegExp; readonly timeoutMs: number; readonly failOn?: readonly RegExp[] }
+  | { readonly powerOff: true; readonly timeoutMs: number; readonly failOn?: readonly RegExp[] }
   | { readonly ssh: true };
 
 /** A file served to the guest over HTTP during the install: from disk, literal, or a handlebars template. */
@@ -31,8 +38,13 @@ export type ServedFile = HttpFile | { readonly template: string };
 export interface ConsoleInstallerSpec {
   /** In the progress view and messages. @default 'console' */
   readonly name?: string;
+  /** From power-on until the installer runs on its own. */
   readonly bootSteps: readonly ConsoleStepSpec[];
+  /** While the installer runs, before its end (waits for its milestones). */
+  readonly installSteps?: readonly ConsoleStepSpec[];
   readonly end: InstallEnd;
+  /** After the end marker, still in the installer (a preset types `reboot` there). */
+  readonly endSteps?: readonly ConsoleStepSpec[];
   /** Console text that means the install failed: the build stops at once with the console's tail. */
   readonly failOn?: readonly (string | RegExp)[];
   /**
@@ -93,16 +105,22 @@ export function consoleSteps(
   values: Readonly<Record<string, unknown>>,
   failOn: readonly RegExp[],
 ): ConsoleStep[] {
+  const failing = (own: readonly RegExp[] = []) => {
+    const all = [...own, ...failOn];
+    return all.length ? { failOn: all } : {};
+  };
   return steps.flatMap((step): ConsoleStep[] => {
-    if ('expect' in step) return [{ expect: step.expect, timeoutMs: step.timeoutMs, failOn }];
+    if ('expect' in step)
+      return [{ expect: step.expect, timeoutMs: step.timeoutMs, ...failing(step.failOn) }];
     if ('waitMs' in step) return [{ sleepMs: step.waitMs }];
+    if (step.raw) return [{ send: step.send, ...(step.paceMs ? { perCharDelayMs: step.paceMs } : {}) }];
     return parseKeys(step.send).flatMap((part): ConsoleStep[] => {
       if ('waitMs' in part) return [{ sleepMs: part.waitMs }];
       // Keys are bytes, not templates: a value that holds "<enter>" is typed as those seven characters.
       const text = part.keys ? part.text : renderTemplate(part.text, values);
       const send: ConsoleStep = { send: text, ...(step.paceMs ? { perCharDelayMs: step.paceMs } : {}) };
       if (part.keys || step.echoTimeoutMs === undefined || text.trim() === '') return [send];
-      return [send, { expect: text.trim(), timeoutMs: step.echoTimeoutMs, clean: true, failOn }];
+      return [send, { expect: text.trim(), timeoutMs: step.echoTimeoutMs, clean: true, ...failing() }];
     });
   });
 }
@@ -126,12 +144,24 @@ export function consoleDriver(spec: ConsoleInstallerSpec): InstallDriver {
       const values = consoleTemplateValues(context, spec);
       const failOn = (spec.failOn ?? []).map(literal);
       const { end } = spec;
-      const installSteps: ConsoleStep[] =
+      const endFailOn = 'ssh' in end ? [] : [...(end.failOn ?? []), ...failOn];
+      const ending: ConsoleStep[] =
         'console' in end
-          ? [{ expect: end.console, timeoutMs: end.timeoutMs, failOn }]
+          ? [
+              {
+                expect: end.console,
+                timeoutMs: end.timeoutMs,
+                ...(endFailOn.length ? { failOn: endFailOn } : {}),
+              },
+            ]
           : 'powerOff' in end
-            ? [{ exit: true, timeoutMs: end.timeoutMs, failOn }]
+            ? [{ exit: true, timeoutMs: end.timeoutMs, ...(endFailOn.length ? { failOn: endFailOn } : {}) }]
             : [];
+      const installSteps = [
+        ...consoleSteps(spec.installSteps ?? [], values, failOn),
+        ...ending,
+        ...consoleSteps(spec.endSteps ?? [], values, failOn),
+      ];
       const afterInstall: InstallPlan['afterInstall'] =
         'ssh' in end
           ? 'stay'

@@ -3,8 +3,8 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import Handlebars from 'handlebars';
 import { PACKAGE_ROOT } from '../../host/package-root.ts';
-import type { ConsoleStep } from '../console-steps.ts';
 import type { HttpFileMap } from '../http-server.ts';
+import { consoleDriver } from './console-driver.ts';
 import type { InstallContext, InstallDriver, InstallPlan } from './install-driver.ts';
 import { shellQuote } from './shell-quote.ts';
 
@@ -66,7 +66,7 @@ async function totalFileBytes(files: HttpFileMap): Promise<number> {
 /**
  * The generic protocol of tnbuild's test ISO (and any installer built the same way): at isolinux's `boot:` type
  * `<label> tnb.answer=URL` (paced, echo checked), the live environment fetches and runs the answer file, which
- * prints `tnb-install: done` and reboots into the installed disk.
+ * prints `tnb-install: done` and reboots into the installed disk. A preset of the console installer.
  */
 export function scriptDriver(options: ScriptDriverOptions = {}): InstallDriver {
   const perCharDelayMs = options.perCharDelayMs ?? 30;
@@ -85,39 +85,41 @@ export function scriptDriver(options: ScriptDriverOptions = {}): InstallDriver {
         kernelAppend: options.kernelAppend ?? 'console=ttyS0,115200 net.ifnames=0',
       });
       const answerUrl = context.guestUrl(ANSWER_PATH);
-      const bootSteps: ConsoleStep[] = [
-        { expect: 'boot:', timeoutMs: options.bootPromptTimeoutMs ?? 60_000 },
-        { send: `${options.label ?? 'install'} tnb.answer=${answerUrl}`, perCharDelayMs },
-        // Enter only once the whole line echoed back: isolinux drops characters typed too fast.
-        { expect: answerUrl, timeoutMs: 10_000 },
-        { send: '\r' },
-      ];
-      const installSteps: ConsoleStep[] = [
-        {
-          expect: 'tnb-live: running answer file',
-          timeoutMs: 180_000,
-          failOn: [/tnb-live: network failed/, /tnb-live: answer file download failed/],
-        },
-        {
-          expect: 'tnb-install: done',
+      return consoleDriver({
+        name: 'script',
+        hostname: options.hostname ?? 'tnb-guest',
+        bootSteps: [
+          { expect: 'boot:', timeoutMs: options.bootPromptTimeoutMs ?? 60_000 },
+          {
+            send: `${options.label ?? 'install'} tnb.answer=${answerUrl}`,
+            paceMs: perCharDelayMs,
+            raw: true,
+          },
+          // Enter only once the whole line echoed back: isolinux drops characters typed too fast.
+          { expect: answerUrl, timeoutMs: 10_000 },
+          { send: '\r', raw: true },
+        ],
+        installSteps: [
+          {
+            expect: 'tnb-live: running answer file',
+            timeoutMs: 180_000,
+            failOn: [/tnb-live: network failed/, /tnb-live: answer file download failed/],
+          },
+        ],
+        end: {
+          console: 'tnb-install: done',
           timeoutMs: options.installTimeoutMs ?? 900_000,
           // A full disk fails at once: GNU tar would otherwise read the whole rootfs stream before giving up.
           failOn: [/tnb-install: failed during/, /tnb-live: answer file failed/, /No space left on device/],
         },
-      ];
-      const rebootSteps: ConsoleStep[] = [
+        after: 'reboot',
         // The installed system's serial getty; isolinux's prompt again means the CD booted a second time.
-        { expect: /login: ?$/m, timeoutMs: options.rebootTimeoutMs ?? 300_000, failOn: [/^boot: ?$/m] },
-      ];
-      return {
+        afterSteps: [
+          { expect: /login: ?$/m, timeoutMs: options.rebootTimeoutMs ?? 300_000, failOn: [/^boot: ?$/m] },
+        ],
         files: { ...files, [ANSWER_PATH]: { content: answer } },
-        bootSteps,
-        installSteps,
-        rebootSteps,
-        afterInstall: 'reboot-in-place',
-        username: 'root',
         minDiskBytes: options.minDiskBytes ?? (await totalFileBytes(files)),
-      };
+      }).plan(context);
     },
   };
 }

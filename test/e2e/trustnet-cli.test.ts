@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { REPO } from '../helpers/recipe-project.ts';
+import { isolatedEnv, runCli } from '../helpers/run-cli.ts';
 import { buildOciImage } from './helpers/oci-image.ts';
 import './helpers/guest-fixture.ts';
 
@@ -24,13 +25,7 @@ const work = mkdtempSync(join(tmpdir(), 'tnbuild-e2e-cli-'));
 const home = join(work, 'home');
 const shims = join(work, 'shims');
 const qemuCalls = join(work, 'qemu-calls.log');
-const env = {
-  HOME: home,
-  CI: 'true',
-  TNBUILD_E2E_GUEST: fixture.dir,
-  TNBUILD_CACHE: join(work, 'cache'),
-  TNBUILD_VMS_DIR: join(home, 'vms'),
-};
+const env = isolatedEnv(work, { TNBUILD_E2E_GUEST: fixture.dir });
 const recipeFlags = ['--recipes', join(REPO, 'test/e2e/recipes'), '--arch', 'x86_64'];
 const common = [...recipeFlags, '--output', join(work, 'output')];
 // Another machine: an empty HOME and template store that only get the registry through a signed release.
@@ -43,18 +38,8 @@ const elsewhereEnv = {
 };
 const elsewhereFlags = [...recipeFlags, '--output', join(elsewhere, 'output')];
 
-async function tnbuild(args: string[], extraEnv: Record<string, string> = {}, flags = common) {
-  // Flags go before a `--` (what follows it is the command `vm ssh` runs in the guest).
-  const split = args.indexOf('--');
-  const argv = split < 0 ? [...args, ...flags] : [...args.slice(0, split), ...flags, ...args.slice(split)];
-  const result = await execa(join(REPO, 'bin/tnbuild.js'), argv, {
-    cwd: REPO,
-    env: { ...env, ...extraEnv },
-    reject: false,
-    all: true,
-    stdin: 'ignore',
-  });
-  return { exitCode: result.exitCode ?? -1, out: String(result.all ?? '') };
+function tnbuild(args: string[], extraEnv: Record<string, string> = {}, flags = common) {
+  return runCli(args, { ...env, ...extraEnv }, flags);
 }
 
 /** A PATH whose qemu-system-x86_64 and qemu-img log each call before running the real ones. */

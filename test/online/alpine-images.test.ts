@@ -1,10 +1,9 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { hostArch } from '../../cli/global-options.ts';
-import { REPO } from '../helpers/recipe-project.ts';
+import { runCli } from '../helpers/run-cli.ts';
 
 // The real TrustNet images, end to end, where the network reaches Alpine's mirror and GitHub releases:
 // `npm run test:online` (sets TNBUILD_ONLINE=1). Not part of `npm test`: those hosts are unreachable in CI here.
@@ -17,19 +16,7 @@ const work = mkdtempSync(join(tmpdir(), 'tnbuild-online-'));
 const env = { HOME: join(work, 'home'), TNBUILD_VMS_DIR: join(work, 'home/vms'), CI: 'true' };
 const common = ['--output', join(work, 'output'), '--arch', arch];
 
-async function tnbuild(args: string[]) {
-  // Flags go before a `--` (what follows it is the command `vm ssh` runs in the guest).
-  const split = args.indexOf('--');
-  const argv = split < 0 ? [...args, ...common] : [...args.slice(0, split), ...common, ...args.slice(split)];
-  const result = await execa(join(REPO, 'bin/tnbuild.js'), argv, {
-    cwd: REPO,
-    env,
-    reject: false,
-    all: true,
-    stdin: 'ignore',
-  });
-  return { exitCode: result.exitCode ?? -1, out: String(result.all ?? '') };
-}
+const tnbuild = (args: string[]) => runCli(args, env, common);
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>, seconds = 300): Promise<T> {
   for (const deadline = Date.now() + seconds * 1000; Date.now() < deadline; ) {

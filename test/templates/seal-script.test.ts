@@ -49,7 +49,7 @@ async function provisionedTree(family: 'alpine' | 'debian'): Promise<string> {
   } else {
     await put(root, 'var/cache/apt/pkgcache.bin');
     await put(root, 'var/cache/apt/archives/sudo_1.9.13_amd64.deb');
-    await put(root, 'var/lib/apt/lists/deb.debian.org_debian_dists_bookworm_InRelease');
+    await put(root, 'var/lib/apt/lists/mirror.example_debian_dists_bookworm_InRelease');
     await put(root, 'var/lib/dhcp/dhclient.eth0.leases');
     await put(root, 'var/log/journal/abc/system.journal');
   }
@@ -115,7 +115,7 @@ describe('renderSealScript', () => {
         : [
             'var/cache/apt/pkgcache.bin',
             'var/cache/apt/archives/sudo_1.9.13_amd64.deb',
-            'var/lib/apt/lists/deb.debian.org_debian_dists_bookworm_InRelease',
+            'var/lib/apt/lists/mirror.example_debian_dists_bookworm_InRelease',
             'var/lib/dhcp/dhclient.eth0.leases',
             'var/log/journal/abc',
           ]),

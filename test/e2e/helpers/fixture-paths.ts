@@ -8,11 +8,16 @@ export function guestFixture() {
     throw new Error('TNBUILD_E2E_GUEST is not set: these recipes are for the e2e suite (npm run test:e2e)');
   const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as {
     iso: { file: string; sha256: string };
+    grubIso: { file: string; sha256: string };
     rootfs: { file: string };
   };
   return {
     isoUrl: `file://${join(dir, manifest.iso.file)}`,
     isoSha256: manifest.iso.sha256,
+    grubIsoUrl: `file://${join(dir, manifest.grubIso.file)}`,
+    grubIsoSha256: manifest.grubIso.sha256,
     rootfs: join(dir, manifest.rootfs.file),
+    /** The fixture's reference install (its parameters block replaced by whoever serves it). */
+    answerReference: join(import.meta.dirname, '../../fixtures/guest/answer-reference.sh'),
   };
 }

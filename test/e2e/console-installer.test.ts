@@ -1,0 +1,66 @@
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { REPO } from '../helpers/recipe-project.ts';
+import { isolatedEnv, runCli } from '../helpers/run-cli.ts';
+import './helpers/guest-fixture.ts';
+
+// Any installer, described only in a recipe: test/e2e/recipes/grub-guest.ts installs the fixture's GRUB medium
+// (menu edited with keys, its own console words, an install that powers off, the disk booted with the medium
+// detached), provisions over SSH, runs its checks and seals a template; a clone of it boots.
+const fixture = inject('guestFixture');
+const work = mkdtempSync(join(tmpdir(), 'tnbuild-e2e-console-'));
+const env = isolatedEnv(work, { TNBUILD_E2E_GUEST: fixture.dir });
+const flags = [
+  '--recipes',
+  join(REPO, 'test/e2e/recipes'),
+  '--arch',
+  'x86_64',
+  '--output',
+  join(work, 'output'),
+];
+const tnbuild = (args: string[]) => runCli(args, env, flags);
+
+describe('the console installer on a medium tnbuild does not know (TCG)', () => {
+  afterAll(async () => {
+    await tnbuild(['vm', 'destroy', 'grub-guest', '--force']);
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('installs from the GRUB medium, reboots from the disk, provisions, checks and seals; a clone boots', async () => {
+    mkdirSync(env.HOME!, { recursive: true });
+    const plan = await tnbuild(['plan', 'grub-guest']);
+    expect(plan.exitCode, plan.out).toBe(0);
+    expect(plan.out).toContain('send "<down><down><ctrl-e>"');
+    expect(plan.out).toContain('power off within 1200s');
+
+    const built = await tnbuild(['recipe', 'grub-guest']);
+    expect(built.exitCode, built.out).toBe(0);
+    expect(built.out).toMatch(/grub-guest: checks done/);
+    const serial = readdirSync(join(work, 'output/logs'), { recursive: true })
+      .map(String)
+      .filter((name) => name.endsWith('serial.log'));
+    const log = serial.map((name) => readFileSync(join(work, 'output/logs', name), 'latin1')).join('\n');
+    // GRUB's editor took the typed parameter, the medium's own live system ran the served answers, powered off,
+    // and the disk booted without it.
+    expect(log).toMatch(
+      /Command line: BOOT_IMAGE=\/live\/vmlinuz console=ttyS0 answers=http:\/\/10\.0\.2\.2:\d+\/a/,
+    );
+    expect(log).toContain('medium: running answer file');
+    expect(log).toContain('tnb-install: done');
+    expect(log).toMatch(/grub-guest login:/);
+
+    const created = await tnbuild(['vm', 'create', 'grub-guest']);
+    expect(created.exitCode, created.out).toBe(0);
+    const started = await tnbuild(['vm', 'start', 'grub-guest']);
+    expect(started.exitCode, started.out).toBe(0);
+    let ssh = { exitCode: 255, out: '' };
+    for (let attempt = 0; attempt < 120 && ssh.exitCode === 255; attempt++) {
+      ssh = await tnbuild(['vm', 'ssh', 'grub-guest', '--', 'sh', '-c', 'hostname; cat /etc/fstab']);
+      if (ssh.exitCode === 255) await new Promise((resolve) => setTimeout(resolve, 3000));
+    }
+    expect(ssh.exitCode, ssh.out).toBe(0);
+    expect(ssh.out).toContain('grub-guest');
+  });
+});
