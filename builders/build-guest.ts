@@ -26,8 +26,8 @@ import { waitForSsh } from './wait-for-ssh.ts';
 
 export interface BuildGuestOptions {
   readonly arch: Arch;
-  /** Local path of the installer ISO. */
-  readonly iso: string;
+  /** Local path of the installer ISO; none when the driver boots a kernel (netboot). */
+  readonly iso?: string;
   readonly driver: InstallDriver;
   readonly diskBytes: number;
   /** Build logs (the full serial log) go here. */
@@ -118,7 +118,7 @@ export async function buildGuest(options: BuildGuestOptions): Promise<GuestHandl
   const signal = options.signal;
   const stages = createStageTracker(options.onStage);
   const tools = await requireHostTools(options.arch, options.lookup);
-  await requireIso(options.iso);
+  if (options.iso !== undefined) await requireIso(options.iso);
   const { accel } = await resolveAccel({
     arch: options.arch,
     choice: options.accel ?? 'auto',
@@ -152,6 +152,11 @@ export async function buildGuest(options: BuildGuestOptions): Promise<GuestHandl
       diskBytes: options.diskBytes,
     });
     checkDiskSize(plan, options.diskBytes, options.driver.name);
+    if (options.iso === undefined && plan.kernelBoot === undefined)
+      throw new TnbuildError(
+        'TNB309',
+        `the ${options.driver.name} install has nothing to boot: no ISO and no kernel`,
+      );
     http.serve(plan.files);
     await createQemuImg(options.runner ?? execaCommandRunner, tools.qemuImg).create(
       diskPath,
@@ -169,7 +174,7 @@ export async function buildGuest(options: BuildGuestOptions): Promise<GuestHandl
         firmware: await prepareFirmware(tools.firmware, scratch),
         cpus: options.cpus ?? 2,
         memoryMiB: options.memoryMiB ?? 2048,
-        iso: resolve(options.iso),
+        ...(options.iso !== undefined && { iso: resolve(options.iso) }),
         disk: diskPath,
         scratchDir: scratch.dir,
         serialLog: serialLogPath,

@@ -7,7 +7,7 @@ export interface PlanMachineInput {
   readonly firmware: Firmware;
   readonly cpus: number;
   readonly memoryMiB: number;
-  readonly iso: string;
+  readonly iso?: string;
   readonly disk: string;
   readonly scratchDir: string;
   readonly serialLog: string;
@@ -25,7 +25,7 @@ export function planInstallMachine(
     cpus: input.cpus,
     memoryMiB: input.memoryMiB,
     disk: input.disk,
-    cdrom: input.iso,
+    ...(input.iso !== undefined && { cdrom: input.iso }),
     ...(plan.kernelBoot === undefined ? {} : { kernelBoot: plan.kernelBoot }),
     firmware: input.firmware,
     accel: input.accel,

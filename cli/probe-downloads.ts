@@ -1,5 +1,6 @@
 import { nodeHttpTransport } from '../artifacts/index.ts';
 import type { ResolvedArtifact, ResolvedRecipe } from '../dsl/resolved-recipe.ts';
+import { isLocalInput, sourceInputs } from '../dsl/source-inputs.ts';
 
 /** One host the recipes download from, whether it answers, and what needs it. */
 export interface DownloadHostCheck {
@@ -27,14 +28,8 @@ export function downloadsOf(recipes: Iterable<ResolvedRecipe>): Map<string, stri
     }
   };
   for (const recipe of recipes) {
-    if (recipe.source.type === 'iso') {
-      add(recipe, 'source.iso', recipe.source.iso);
-      if (recipe.source.installer.type === 'script') {
-        for (const [name, file] of Object.entries(recipe.source.installer.files)) {
-          if (!('sha256' in file)) add(recipe, `source.installer.files.${name}`, file);
-        }
-      }
-    }
+    for (const { field, input } of sourceInputs(recipe.source))
+      if (!isLocalInput(input)) add(recipe, field, input);
     for (const step of recipe.steps) if (step.type === 'download') add(recipe, step.field, step.artifact);
   }
   return needs;

@@ -178,6 +178,21 @@ function resolveSource(
     // A missing or cyclic parent is reported by the caller, which knows the whole recipe set.
     return { type: 'parent', parent: parent as ResolvedRecipe };
   }
+  if (source.type === 'netboot') {
+    const bootFile = (field: string, value: string | ArtifactOutput): LocalFile | ResolvedArtifact => {
+      if (typeof value !== 'string') return resolveArtifact(value);
+      const local = readLocal(field, value, 'hash');
+      // An unreadable file is reported by readLocal; the placeholder never reaches a build.
+      return local ? { path: local.path, sha256: local.sha256 } : { path: value, sha256: '' };
+    };
+    return {
+      type: 'netboot',
+      kernel: bootFile('source.kernel', source.kernel),
+      initrd: bootFile('source.initrd', source.initrd),
+      cmdline: source.cmdline,
+      installer: resolveConsoleInstaller(source.installer, readLocal, true),
+    };
+  }
   return {
     type: 'iso',
     iso: resolveArtifact(source.iso),
@@ -219,10 +234,7 @@ function resolveServedFile(
   return local && { path: local.path, sha256: local.sha256 };
 }
 
-type ConsoleInstallerOutput = Extract<
-  Extract<RecipeOutput['source'], { type: 'iso' }>['installer'],
-  { type: 'console' }
->;
+type ConsoleInstallerOutput = Extract<RecipeOutput['source'], { type: 'netboot' }>['installer'];
 type ConsoleStepOutput = ConsoleInstallerOutput['boot'][number];
 
 const DEFAULT_ECHO_MS = 10_000;
@@ -240,9 +252,11 @@ function resolveConsoleStep(step: ConsoleStepOutput): ResolvedConsoleStep {
   };
 }
 
+/** `netboot`: the guest boots a kernel QEMU was given, so after the install it boots the disk (not a reboot). */
 function resolveConsoleInstaller(
   installer: ConsoleInstallerOutput,
   readLocal: ReadLocal,
+  netboot = false,
 ): ResolvedConsoleInstaller {
   const files: Record<string, LocalFile | ResolvedArtifact> = {};
   const templates: Record<string, LocalFile & { content: string }> = {};
@@ -266,7 +280,7 @@ function resolveConsoleInstaller(
           ? { powerOff: true, timeoutMs: parseDuration(end.timeout ?? '0s') ?? 0 }
           : { console: end.console ?? '', timeoutMs: parseDuration(end.timeout ?? '0s') ?? 0 },
     failOn: installer.failOn ?? [],
-    after: installer.after ?? (end.powerOff ? 'boot-disk' : 'reboot'),
+    after: installer.after ?? (end.powerOff || netboot ? 'boot-disk' : 'reboot'),
     afterBoot: (installer.afterBoot ?? []).map(resolveConsoleStep),
     files,
     templates,

@@ -70,6 +70,14 @@ export interface ResolvedConsoleInstaller {
 
 export type ResolvedSource =
   | { readonly type: 'iso'; readonly iso: ResolvedArtifact; readonly installer: ResolvedInstaller }
+  | {
+      readonly type: 'netboot';
+      readonly kernel: LocalFile | ResolvedArtifact;
+      readonly initrd: LocalFile | ResolvedArtifact;
+      /** A template, rendered by the builder with the build's values. */
+      readonly cmdline: string;
+      readonly installer: ResolvedConsoleInstaller;
+    }
   | { readonly type: 'parent'; readonly parent: ResolvedRecipe };
 
 interface StepCommon {

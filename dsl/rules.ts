@@ -4,6 +4,7 @@ import { isInPrefix, network64, parseIpv6 } from './ipv6.ts';
 import type { RecipeIssue } from './recipe-issue.ts';
 import { templateVariables } from './render-template.ts';
 import type { ResolvedArtifact, ResolvedRecipe } from './resolved-recipe.ts';
+import { isLocalInput, sourceInputs } from './source-inputs.ts';
 
 // Cross-field rules, each a small function over resolved recipes. They only report; they never throw.
 
@@ -73,7 +74,7 @@ function checkPerArch(recipe: ResolvedRecipe, report: Report): void {
         report(`${field}.checksum`, `has no checksum for ${arch}; add \`${arch}: "sha256:…"\``);
     }
   };
-  if (recipe.source.type === 'iso') check('source.iso', recipe.source.iso);
+  for (const { field, input } of sourceInputs(recipe.source)) if (!isLocalInput(input)) check(field, input);
   for (const step of recipe.steps)
     if (step.type === 'download') check(`${step.field}.artifact`, step.artifact);
 }
@@ -241,8 +242,17 @@ function unknownMessage(names: readonly string[]): string {
 
 /** A console installer whose steps cannot run as written: a key name that is not one, a variable nobody sets. */
 function checkConsoleInstaller(recipe: ResolvedRecipe, report: Report): void {
-  if (recipe.source.type !== 'iso' || recipe.source.installer.type !== 'console') return;
+  if (recipe.source.type === 'parent' || recipe.source.installer.type !== 'console') return;
   const installer = recipe.source.installer;
+  if (recipe.source.type === 'netboot') {
+    const unknown = unknownVariables(recipe.source.cmdline, recipe);
+    if (unknown.length) report('source.cmdline', unknownMessage(unknown));
+    if (installer.after === 'reboot' && !('ssh' in installer.end))
+      report(
+        'source.installer.after',
+        "a netboot guest that reboots in place boots the installer's kernel again; leave `after` out, or use 'boot-disk'",
+      );
+  }
   const checkSteps = (list: 'boot' | 'afterBoot') =>
     installer[list].forEach((step, index) => {
       if (!('send' in step)) return;

@@ -261,6 +261,19 @@ export const sourceSchema = z.discriminatedUnion('type', [
     installer: installerSchema,
   }),
   z.strictObject({
+    type: z.literal('netboot'),
+    /** The installer's kernel: a file next to the recipe, or a download. */
+    kernel: z.union([z.string(), artifactSchema]),
+    /** Its initrd: a file next to the recipe, or a download. */
+    initrd: z.union([z.string(), artifactSchema]),
+    /** The kernel command line, a template: `preseed/url={{http.url}}/preseed.cfg console=ttyS0`. */
+    cmdline: z
+      .string()
+      .max(4096)
+      .regex(/^[^\n\r\0]*$/, 'expected one line'),
+    installer: consoleInstallerSchema,
+  }),
+  z.strictObject({
     type: z.literal('parent'),
     /** Name of the recipe whose template this one builds on (e.g. `'base'`). */
     recipe: nameSchema,

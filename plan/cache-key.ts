@@ -25,7 +25,7 @@ export function computeCacheKey(recipe: ResolvedRecipe, arch: Arch, codeVersion:
     name: recipe.name,
     os: recipe.os,
     arch,
-    source: recipe.source.type === 'parent' ? { type: 'parent' } : shapeOfIsoSource(recipe.source, arch),
+    source: shapeOfSource(recipe.source, arch),
     diskBytes: recipe.machine.diskBytes,
     network: recipe.network ?? null,
     steps: recipe.steps.map((step) => shapeOfStep(step, arch)),
@@ -35,7 +35,17 @@ export function computeCacheKey(recipe: ResolvedRecipe, arch: Arch, codeVersion:
   return createHash('sha256').update(canonicalJson(shape)).digest('hex');
 }
 
-function shapeOfIsoSource(source: Extract<ResolvedRecipe['source'], { type: 'iso' }>, arch: Arch) {
+function shapeOfSource(source: ResolvedRecipe['source'], arch: Arch) {
+  if (source.type === 'parent') return { type: 'parent' };
+  if (source.type === 'netboot') {
+    return {
+      type: 'netboot',
+      kernel: shapeOfInput(source.kernel, arch),
+      initrd: shapeOfInput(source.initrd, arch),
+      cmdline: source.cmdline,
+      installer: shapeOfInstaller(source.installer, arch),
+    };
+  }
   return {
     type: 'iso',
     iso: shapeOfInput(source.iso, arch),

@@ -46,13 +46,16 @@ function formatLayer(layer: PlannedLayer, position: string, status: PlanStatus):
   const row = (label: string, value: string) => lines.push(`  ${label.padEnd(9)} ${value}`);
   row('file', displayPath(layer.file));
   row('os', `${layer.os.family} ${layer.os.release} ${layer.arch}`);
-  row(
-    'source',
-    layer.source.type === 'parent'
-      ? `template of ${layer.source.recipe} (key ${layer.source.key.slice(0, 16)})`
-      : `${layer.source.installer} installer from ${layer.source.iso.url}`,
-  );
-  if (layer.source.type === 'iso') for (const [label, text] of layer.source.console ?? []) row(label, text);
+  const { source } = layer;
+  if (source.type === 'parent')
+    row('source', `template of ${source.recipe} (key ${source.key.slice(0, 16)})`);
+  else if (source.type === 'iso') row('source', `${source.installer} installer from ${source.iso.url}`);
+  else {
+    row('source', `${source.installer} installer, netboot: kernel ${source.kernel}`);
+    row('', `initrd ${source.initrd}`);
+    row('', `cmdline ${JSON.stringify(source.cmdline)}`);
+  }
+  if (source.type !== 'parent') for (const [label, text] of source.console ?? []) row(label, text);
   row('machine', `${layer.machine.cpus} CPUs, ${layer.machine.memory} memory, ${layer.machine.disk} disk`);
   if (layer.ports.length)
     row('ports', layer.ports.map((port) => `${port.name} 127.0.0.1:${port.host}→${port.guest}`).join(', '));

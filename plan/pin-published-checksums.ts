@@ -1,4 +1,5 @@
 import type {
+  LocalFile,
   ResolvedArtifact,
   ResolvedChecksum,
   ResolvedRecipe,
@@ -45,23 +46,29 @@ export async function pinPublishedChecksums(
   if (recipe.source.type === 'parent') {
     source = { ...recipe.source, parent: await pinPublishedChecksums(recipe.source.parent, arch, lookup) };
   } else {
-    const { installer } = recipe.source;
-    const files =
-      installer.type !== 'alpine'
-        ? Object.fromEntries(
-            await Promise.all(
-              Object.entries(installer.files).map(async ([name, file]) => [
-                name,
-                'sha256' in file ? file : await pinArtifact(file),
-              ]),
-            ),
-          )
-        : undefined;
-    source = {
-      ...recipe.source,
-      iso: await pinArtifact(recipe.source.iso),
-      installer: installer.type === 'alpine' ? installer : { ...installer, files },
-    };
+    const pinInput = async <T extends LocalFile | ResolvedArtifact>(input: T): Promise<T> =>
+      'sha256' in input ? input : ((await pinArtifact(input as ResolvedArtifact)) as T);
+    const pinFiles = async (files: Readonly<Record<string, LocalFile | ResolvedArtifact>>) =>
+      Object.fromEntries(
+        await Promise.all(Object.entries(files).map(async ([name, file]) => [name, await pinInput(file)])),
+      );
+    if (recipe.source.type === 'netboot') {
+      const { installer } = recipe.source;
+      source = {
+        ...recipe.source,
+        kernel: await pinInput(recipe.source.kernel),
+        initrd: await pinInput(recipe.source.initrd),
+        installer: { ...installer, files: await pinFiles(installer.files) },
+      };
+    } else {
+      const { installer } = recipe.source;
+      source = {
+        ...recipe.source,
+        iso: await pinArtifact(recipe.source.iso),
+        installer:
+          installer.type === 'alpine' ? installer : { ...installer, files: await pinFiles(installer.files) },
+      };
+    }
   }
   return { ...recipe, source, steps: await Promise.all(recipe.steps.map(pinStep)) };
 }

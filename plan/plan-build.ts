@@ -1,3 +1,4 @@
+import { displayPath } from '../dsl/load-recipe-file.ts';
 import type {
   LocalFile,
   ResolvedArtifact,
@@ -7,6 +8,7 @@ import type {
 } from '../dsl/resolved-recipe.ts';
 import type { Arch } from '../dsl/schema.ts';
 import { formatSize } from '../dsl/size.ts';
+import { isLocalInput, sourceInputs } from '../dsl/source-inputs.ts';
 import { computeCacheKey } from './cache-key.ts';
 import { describeConsoleInstaller } from './describe-installer.ts';
 
@@ -40,6 +42,16 @@ export interface PlannedLayer {
         readonly installer: string;
         readonly iso: PlannedDownload;
         /** A console installer's steps, end and served files as `[label, text]` rows (describe-installer.ts). */
+        readonly console?: readonly (readonly [string, string])[];
+      }
+    | {
+        readonly type: 'netboot';
+        readonly installer: string;
+        /** A URL, or the path of a file next to the recipe. */
+        readonly kernel: string;
+        readonly initrd: string;
+        /** As the recipe wrote it (a template). */
+        readonly cmdline: string;
         readonly console?: readonly (readonly [string, string])[];
       }
     | { readonly type: 'parent'; readonly recipe: string; readonly key: string };
@@ -81,17 +93,24 @@ function planLayer(recipe: ResolvedRecipe, arch: Arch, codeVersion: string): Pla
     const parent = recipe.source.parent;
     source = { type: 'parent', recipe: parent.name, key: computeCacheKey(parent, arch, codeVersion) };
   } else {
-    const iso = addDownload(recipe.source.iso, 'source.iso');
+    const planned = new Map<string, PlannedDownload>();
+    for (const { field, input } of sourceInputs(recipe.source))
+      if (!isLocalInput(input)) planned.set(field, addDownload(input, field));
     const { installer } = recipe.source;
-    source = {
-      type: 'iso',
-      installer: installer.type,
-      iso,
-      ...(installer.type === 'console' && { console: describeConsoleInstaller(installer) }),
-    };
-    const files = recipe.source.installer.type === 'alpine' ? {} : recipe.source.installer.files;
-    for (const [name, file] of Object.entries(files)) {
-      if (!isLocal(file)) addDownload(file, `source.installer.files.${name}`);
+    const console = installer.type === 'console' ? { console: describeConsoleInstaller(installer) } : {};
+    if (recipe.source.type === 'iso') {
+      source = { type: 'iso', installer: installer.type, iso: planned.get('source.iso')!, ...console };
+    } else {
+      const where = (field: string, input: LocalFile | ResolvedArtifact) =>
+        isLocalInput(input) ? displayPath(input.path) : planned.get(field)!.url;
+      source = {
+        type: 'netboot',
+        installer: installer.type,
+        kernel: where('source.kernel', recipe.source.kernel),
+        initrd: where('source.initrd', recipe.source.initrd),
+        cmdline: recipe.source.cmdline,
+        ...console,
+      };
     }
   }
   for (const step of recipe.steps) if (step.type === 'download') addDownload(step.artifact, step.field);
@@ -121,8 +140,4 @@ function planLayer(recipe: ResolvedRecipe, arch: Arch, codeVersion: string): Pla
     checks: recipe.checks,
     seal: recipe.seal,
   };
-}
-
-function isLocal(file: LocalFile | ResolvedArtifact): file is LocalFile {
-  return 'sha256' in file;
 }

@@ -1,6 +1,7 @@
 import {
   alpineDriver,
   buildGuest,
+  type ConsoleInstallerSpec,
   consoleDriver,
   type HttpFileMap,
   type InstallDriver,
@@ -8,44 +9,49 @@ import {
 } from '../builders/index.ts';
 import { ALPINE_MIRROR } from '../dsl/resolve-recipe.ts';
 import type { ResolvedInstaller, ResolvedRecipe } from '../dsl/resolved-recipe.ts';
+import { isLocalInput, sourceInputs } from '../dsl/source-inputs.ts';
 import type { CommitTemplateInput } from '../templates/index.ts';
 import { configureGuest } from './configure-guest.ts';
 import { describeTemplate } from './describe-template.ts';
 import { fetchInput } from './fetch-layer-inputs.ts';
 import { type LayerContext, runStage } from './layer-context.ts';
 
-/** An ISO layer: install from the distribution's installer, then configure and seal over SSH. */
+/** A layer installed from a medium (an ISO, or a netboot kernel + initrd), then configured and sealed over SSH. */
 export async function buildIsoLayer(context: LayerContext, started: number): Promise<CommitTemplateInput> {
   const { layer, recipe } = context;
-  if (recipe.source.type !== 'iso' || layer.source.type !== 'iso')
-    throw new Error('buildIsoLayer needs an ISO source');
-  const installer = recipe.source.installer;
-  // Every input first (the ISO, served files, the steps' downloads): a bad URL or checksum fails before QEMU starts.
-  const iso = await runStage(
+  if (recipe.source.type === 'parent') throw new Error('buildIsoLayer needs an install source');
+  const source = recipe.source;
+  const installer = source.installer;
+  // Every input first (the medium, served files, the steps' downloads): a bad URL or checksum fails before QEMU
+  // starts. A download lands at its cache path; a file next to the recipe is used where it is.
+  const media = await runStage(
     context,
     'fetch',
     async () => {
+      const paths = new Map<string, string>();
+      for (const download of layer.downloads) paths.set(download.for, await fetchInput(context, download));
+      for (const { field, input } of sourceInputs(source))
+        if (isLocalInput(input)) paths.set(field, input.path);
       const files: Record<string, { path: string }> = {};
-      let isoPath = '';
-      for (const download of layer.downloads) {
-        const path = await fetchInput(context, download);
-        const served = /^source\.installer\.files\.(.+)$/.exec(download.for);
-        if (served) files[`/${served[1]}`] = { path };
-        if (download.for === 'source.iso') isoPath = path;
-      }
-      if (installer.type !== 'alpine') {
-        for (const [name, file] of Object.entries(installer.files))
-          if ('path' in file) files[`/${name}`] = { path: file.path };
-      }
-      return { path: isoPath, files };
+      for (const name of Object.keys(installer.type === 'alpine' ? {} : installer.files))
+        files[`/${name}`] = { path: paths.get(`source.installer.files.${name}`)! };
+      return { paths, files };
     },
-    (result) => result.path,
+    (result) => result.paths.get('source.iso') ?? result.paths.get('source.kernel') ?? '',
   );
+  const kernel =
+    source.type === 'netboot'
+      ? {
+          kernel: media.paths.get('source.kernel')!,
+          initrd: media.paths.get('source.initrd')!,
+          cmdline: source.cmdline,
+        }
+      : undefined;
 
   const guest = await buildGuest({
     arch: layer.arch,
-    iso: iso.path,
-    driver: driverFor(installer, recipe, iso.files),
+    ...(source.type === 'iso' && { iso: media.paths.get('source.iso')! }),
+    driver: driverFor(installer, recipe, media.files, kernel),
     diskBytes: recipe.machine.diskBytes,
     cpus: recipe.machine.cpus,
     memoryMiB: Math.round(recipe.machine.memoryBytes / 2 ** 20),
@@ -87,7 +93,12 @@ export async function buildIsoLayer(context: LayerContext, started: number): Pro
   }
 }
 
-function driverFor(installer: ResolvedInstaller, recipe: ResolvedRecipe, files: HttpFileMap): InstallDriver {
+function driverFor(
+  installer: ResolvedInstaller,
+  recipe: ResolvedRecipe,
+  files: HttpFileMap,
+  kernel?: ConsoleInstallerSpec['kernel'],
+): InstallDriver {
   const hostname = recipe.name;
   if (installer.type === 'alpine') {
     const repos =
@@ -115,6 +126,7 @@ function driverFor(installer: ResolvedInstaller, recipe: ResolvedRecipe, files: 
       },
       qemuArgs: installer.qemuArgs,
       user: installer.user,
+      ...(kernel && { kernel }),
     });
   }
   return scriptDriver({

@@ -73,7 +73,7 @@ export async function runBuild(plan: BuildPlan, given: RunBuildOptions): Promise
       const context = await createLayerContext(layer, recipes, store, options);
       // Loaded only when a layer is really built (QEMU, SSH, provisioners).
       const input =
-        layer.source.type === 'iso'
+        layer.source.type !== 'parent'
           ? await (await import('./build-iso-layer.ts')).buildIsoLayer(context, started)
           : await (await import('./build-child-layer.ts')).buildChildLayer(context, started);
       scratch = dirname(input.disk);

@@ -1,5 +1,6 @@
 import type { LocalFile, ResolvedArtifact, ResolvedRecipe } from '../dsl/resolved-recipe.ts';
 import type { Arch } from '../dsl/schema.ts';
+import { sourceInputs } from '../dsl/source-inputs.ts';
 import type { TemplateInput } from './template-manifest.ts';
 
 function describeInput(
@@ -33,15 +34,7 @@ function describeInput(
  */
 export function recipeInputs(recipe: ResolvedRecipe, arch: Arch): TemplateInput[] {
   const inputs: (TemplateInput | undefined)[] = [];
-  if (recipe.source.type === 'iso') {
-    inputs.push(describeInput('iso', recipe.source.iso, arch));
-    const installer = recipe.source.installer;
-    if (installer.type === 'script') {
-      if (installer.answer) inputs.push(describeInput('installer answer', installer.answer, arch));
-      for (const [name, file] of Object.entries(installer.files))
-        inputs.push(describeInput(`installer file ${name}`, file, arch));
-    }
-  }
+  for (const { label, input } of sourceInputs(recipe.source)) inputs.push(describeInput(label, input, arch));
   for (const step of recipe.steps) {
     if (step.type === 'file' && step.source)
       inputs.push(describeInput(`${step.field} ${step.path}`, step.source, arch));

@@ -117,4 +117,52 @@ describe('a console installer in a recipe', () => {
     );
     expect(stderr).toMatch(/source\.installer\.qemuArgs\[1\]: expected one argument without a line break/);
   });
+
+  it('netboot: a kernel + initrd with a templated command line; its variables and a reboot in place are checked', async () => {
+    const netboot = (cmdline: string, extra = '') => `import { defineRecipe } from 'tnbuild';
+export default defineRecipe({
+  os: { family: 'debian', release: '12' },
+  arch: ['x86_64'],
+  source: {
+    type: 'netboot',
+    kernel: './linux',
+    initrd: { url: 'https://example.test/initrd.gz', checksum: '${SHA}' },
+    cmdline: '${cmdline}',
+    installer: { type: 'console', boot: [{ expect: 'Command line', timeout: '1m' }], end: { powerOff: true, timeout: '10m' }${extra},
+      files: { 'preseed.cfg': { template: './preseed.cfg.hbs' } } },
+  },
+  ports: [{ name: 'ssh', guest: 22, host: 2232 }],
+});
+`;
+    const files = {
+      'recipes/linux': 'kernel',
+      'recipes/preseed.cfg.hbs': 'd-i debconf/priority string critical\n',
+    };
+    const dir = createRecipeProject({
+      'recipes/di.ts': netboot('auto=true preseed/url={{http.url}}/preseed.cfg console=ttyS0'),
+      ...files,
+    });
+    const plan = await runTnbuild(dir, ['plan', 'di']);
+    expect(plan.exitCode, plan.stderr).toBe(0);
+    expect(plan.stdout).toMatch(/source +console installer, netboot: kernel recipes\/linux/);
+    expect(plan.stdout).toContain('initrd https://example.test/initrd.gz');
+    expect(plan.stdout).toContain('cmdline "auto=true preseed/url={{http.url}}/preseed.cfg console=ttyS0"');
+    expect(plan.stdout).toContain('after     boot the disk with the medium detached');
+    expect(plan.stdout).toMatch(/https:\/\/example\.test\/initrd\.gz\n\s+sha256:a{8}.*for di source\.initrd/);
+
+    const bad = createRecipeProject({
+      'recipes/di.ts': netboot(
+        'preseed/url={{http.adress}}/preseed.cfg',
+        ", end: { console: 'done', timeout: '1m' }, after: 'reboot'",
+      ).replace("end: { powerOff: true, timeout: '10m' }, end:", 'end:'),
+      ...files,
+    });
+    const refused = await runTnbuild(bad, ['validate', '--no-typecheck']);
+    expect(refused.exitCode, refused.stdout).toBe(2);
+    expect(refused.stderr).toMatch(/source\.cmdline: uses \{\{http\.adress\}\}, which is not defined/);
+    expect(refused.stderr).toMatch(
+      /source\.installer\.after: a netboot guest that reboots in place boots the installer's kernel again/,
+    );
+    expect(wroteNothing(bad)).toBe(true);
+  });
 });

@@ -11,7 +11,7 @@ import './helpers/guest-fixture.ts';
 // detached), provisions over SSH, runs its checks and seals a template; a clone of it boots.
 const fixture = inject('guestFixture');
 const work = mkdtempSync(join(tmpdir(), 'tnbuild-e2e-console-'));
-const env = isolatedEnv(work, { TNBUILD_E2E_GUEST: fixture.dir });
+const env = isolatedEnv(work, { TNBUILD_E2E_GUEST: fixture.dir, TNBUILD_E2E_NETBOOT: inject('netbootDir') });
 const flags = [
   '--recipes',
   join(REPO, 'test/e2e/recipes'),
@@ -62,5 +62,25 @@ describe('the console installer on a medium tnbuild does not know (TCG)', () => 
     }
     expect(ssh.exitCode, ssh.out).toBe(0);
     expect(ssh.out).toContain('grub-guest');
+  });
+
+  it('boots Debian’s netboot kernel + initrd from a recipe; the served preseed reaches the installer, which powers off', async () => {
+    const plan = await tnbuild(['plan', 'netboot-debian']);
+    expect(plan.exitCode, plan.out).toBe(0);
+    expect(plan.out).toMatch(/source +console installer, netboot: kernel .*linux/);
+
+    // The install ends as the recipe says (power off); the disk it leaves is empty, so the boot after it fails, at
+    // the reboot stage, by its own deadline: the proof is the install stage and the marker.
+    const built = await tnbuild(['recipe', 'netboot-debian']);
+    expect(built.exitCode).not.toBe(0);
+    expect(built.out).toMatch(/netboot-debian: install done in/);
+    expect(built.out).toMatch(/TNB303.*login/);
+    const serial = readdirSync(join(work, 'output/logs'), { recursive: true })
+      .map(String)
+      .filter((name) => name.includes('netboot-debian') && name.endsWith('serial.log'));
+    const log = serial.map((name) => readFileSync(join(work, 'output/logs', name), 'latin1')).join('\n');
+    expect(log).toMatch(/Command line: .*preseed\/url=http:\/\/10\.0\.2\.2:\d+\/preseed\.cfg/);
+    expect(log).toMatch(/tnb-preseed: netboot-debian got the preseed from http:\/\/10\.0\.2\.2:\d+/);
+    expect(log).toMatch(/reboot: Power down/);
   });
 });

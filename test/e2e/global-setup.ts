@@ -5,6 +5,21 @@ import type { TestProject } from 'vitest/node';
 import './helpers/guest-fixture.ts';
 
 const BUILD_SCRIPT = join(import.meta.dirname, '../fixtures/guest/build-guest.sh');
+const NETBOOT_SCRIPT = join(import.meta.dirname, '../fixtures/netboot/build-netboot.sh');
+
+/** Runs a fixture script that prints only its folder on stdout (progress goes to our stderr). */
+function fixtureFolder(script: string): string {
+  try {
+    return (
+      execFileSync('bash', [script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
+        .trim()
+        .split('\n')
+        .pop() ?? ''
+    );
+  } catch (error) {
+    throw new Error(`${script} failed; the e2e suite cannot run without it: ${(error as Error).message}`);
+  }
+}
 
 function requireTool(name: string, install: string): void {
   try {
@@ -18,19 +33,7 @@ function requireTool(name: string, install: string): void {
 export default function setup(project: TestProject): void {
   requireTool('qemu-system-x86_64', 'apt-get install qemu-system-x86');
   requireTool('qemu-img', 'apt-get install qemu-utils');
-  let dir: string;
-  try {
-    // build-guest.sh prints only the folder on stdout; its progress goes to our stderr.
-    dir =
-      execFileSync('bash', [BUILD_SCRIPT], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
-        .trim()
-        .split('\n')
-        .pop() ?? '';
-  } catch (error) {
-    throw new Error(
-      `test/fixtures/guest/build-guest.sh failed; the e2e suite cannot run without its guest: ${(error as Error).message}`,
-    );
-  }
+  const dir = fixtureFolder(BUILD_SCRIPT);
   const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as {
     iso: { file: string };
     rootfs: { file: string; size: number };
@@ -43,4 +46,5 @@ export default function setup(project: TestProject): void {
     rootfsBytes: manifest.rootfs.size,
     kernelVersion: manifest.kernelVersion,
   });
+  project.provide('netbootDir', fixtureFolder(NETBOOT_SCRIPT));
 }

@@ -21,3 +21,11 @@ export function guestFixture() {
     answerReference: join(import.meta.dirname, '../../fixtures/guest/answer-reference.sh'),
   };
 }
+
+/** Debian's netboot installer (test/fixtures/netboot/build-netboot.sh); the e2e suite passes its folder. */
+export function netbootFixture() {
+  const dir = process.env.TNBUILD_E2E_NETBOOT;
+  if (!dir)
+    throw new Error('TNBUILD_E2E_NETBOOT is not set: this recipe is for the e2e suite (npm run test:e2e)');
+  return { kernel: join(dir, 'linux'), initrd: join(dir, 'initrd.gz') };
+}

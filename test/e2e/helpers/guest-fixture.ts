@@ -10,5 +10,7 @@ export interface GuestFixture {
 declare module 'vitest' {
   export interface ProvidedContext {
     guestFixture: GuestFixture;
+    /** The folder test/fixtures/netboot/build-netboot.sh filled: Debian's netboot installer kernel and initrd. */
+    netbootDir: string;
   }
 }
