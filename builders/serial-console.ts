@@ -10,8 +10,8 @@ export interface ExpectOptions {
   /** Fail at once (TNB308) when the console shows one of these: an installer's own failure message. */
   readonly failOn?: readonly RegExp[];
   /**
-   * Match the text as a person reads it (escape sequences and carriage returns removed): for an echo that a
-   * full-screen editor interleaves with cursor moves. A match consumes everything received so far.
+   * Match the text as a person reads it (escape sequences, carriage returns and line wraps removed): for an echo
+   * that a full-screen editor interleaves with cursor moves and wraps. A match consumes everything received so far.
    */
   readonly clean?: boolean;
 }
@@ -114,7 +114,8 @@ export class SerialConsole {
       };
       const check = (): void => {
         const raw = this.text.slice(this.cursor);
-        const pending = clean ? cleanConsoleText(raw) : raw;
+        // As read, a line an editor wrapped (GRUB ends it with `\`) is one line again.
+        const pending = clean ? cleanConsoleText(raw).replace(/\\?\n/g, '') : raw;
         const failure = failOn.find((bad) => bad.test(pending));
         const found =
           pattern === undefined

@@ -211,6 +211,8 @@ function resolveInstaller(
       timezone: installer.timezone ?? 'UTC',
       mirror: installer.mirror ?? ALPINE_MIRROR,
       community: installer.community ?? true,
+      failOn: installer.failOn ?? [],
+      qemuArgs: installer.qemuArgs ?? [],
     };
   }
   if (installer.type === 'console') return resolveConsoleInstaller(installer, readLocal);
@@ -221,7 +223,14 @@ function resolveInstaller(
     const file = resolveServedFile(name, value, readLocal);
     if (file) files[name] = file;
   }
-  return { type: 'script', bootLabel: installer.bootLabel ?? 'install', ...(answer && { answer }), files };
+  return {
+    type: 'script',
+    bootLabel: installer.bootLabel ?? 'install',
+    ...(answer && { answer }),
+    files,
+    failOn: installer.failOn ?? [],
+    qemuArgs: installer.qemuArgs ?? [],
+  };
 }
 
 function resolveServedFile(

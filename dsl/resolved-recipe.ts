@@ -32,6 +32,9 @@ export type ResolvedInstaller =
       readonly timezone: string;
       readonly mirror: string;
       readonly community: boolean;
+      /** Added to the preset's own failure markers. */
+      readonly failOn: readonly (string | RegExp)[];
+      readonly qemuArgs: readonly string[];
     }
   | {
       readonly type: 'script';
@@ -39,6 +42,8 @@ export type ResolvedInstaller =
       /** The answer template, rendered by the builder with the build's values (key, URLs); none: the builder's own. */
       readonly answer?: LocalFile & { readonly content: string };
       readonly files: Readonly<Record<string, LocalFile | ResolvedArtifact>>;
+      readonly failOn: readonly (string | RegExp)[];
+      readonly qemuArgs: readonly string[];
     }
   | ResolvedConsoleInstaller;
 

@@ -73,6 +73,26 @@ export const artifactSchema = z.strictObject({
   checksum: perArch(checksumSchema),
 });
 
+/** Text the console shows: a string matched as it is, or a RegExp. */
+const consoleTextSchema = z.union([z.string().min(1).max(1000), z.instanceof(RegExp)]);
+
+const qemuArgsSchema = z
+  .array(
+    z
+      .string()
+      .max(1024)
+      .regex(/^[^\n\r\0]*$/, 'expected one argument without a line break'),
+  )
+  .max(64);
+
+/** What a recipe may add to a preset installer (alpine, script), which are console installers underneath. */
+const presetOverrides = {
+  /** More console text that means the install failed, beside the preset's own. */
+  failOn: z.array(consoleTextSchema).max(32).optional(),
+  /** Appended to QEMU's arguments (Packer's qemuargs), e.g. ['-device', 'virtio-tablet-pci']. */
+  qemuArgs: qemuArgsSchema.optional(),
+};
+
 const alpineInstallerSchema = z.strictObject({
   type: z.literal('alpine'),
   /** Layout and variant, as setup-keymap takes them. @default 'us us' */
@@ -89,6 +109,7 @@ const alpineInstallerSchema = z.strictObject({
   mirror: z.url().optional(),
   /** Enable the community repository (docker-registry lives there). @default true */
   community: z.boolean().optional(),
+  ...presetOverrides,
 });
 
 const scriptInstallerSchema = z.strictObject({
@@ -102,6 +123,7 @@ const scriptInstallerSchema = z.strictObject({
   answer: z.string().optional(),
   /** Extra files served to the installer over HTTP, by name: a local path or a fetched artifact. */
   files: z.record(z.string().regex(/^[\w.-]+$/), z.union([z.string(), artifactSchema])).optional(),
+  ...presetOverrides,
 });
 
 /** An object that is one of several kinds, told apart by which key it has: exactly one must be there. */
@@ -119,9 +141,6 @@ function exactlyOneOf<T extends object>(
   });
   return false;
 }
-
-/** Text the console shows: a string matched as it is, or a RegExp. */
-const consoleTextSchema = z.union([z.string().min(1).max(1000), z.instanceof(RegExp)]);
 
 /**
  * One boot step: `{ expect, timeout }` waits for the console to show text, `{ send }` types (with `<enter>`,
@@ -234,15 +253,7 @@ const consoleInstallerSchema = z.strictObject({
     .superRefine(checkServedNames)
     .optional(),
   /** Appended to QEMU's arguments (Packer's qemuargs), e.g. ['-device', 'virtio-tablet-pci']. */
-  qemuArgs: z
-    .array(
-      z
-        .string()
-        .max(1024)
-        .regex(/^[^\n\r\0]*$/, 'expected one argument without a line break'),
-    )
-    .max(64)
-    .optional(),
+  qemuArgs: qemuArgsSchema.optional(),
   /** Who the build key logs in as on the installed system. @default 'root' */
   user: unixNameSchema.optional(),
 });

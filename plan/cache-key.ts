@@ -54,19 +54,22 @@ function shapeOfSource(source: ResolvedRecipe['source'], arch: Arch) {
 }
 
 function shapeOfInstaller(installer: ResolvedInstaller, arch: Arch) {
-  if (installer.type === 'alpine') return installer;
+  // Patterns as text: a RegExp would serialise as {}.
+  const text = (pattern: string | RegExp) => (typeof pattern === 'string' ? pattern : String(pattern));
+  if (installer.type === 'alpine') return { ...installer, failOn: installer.failOn.map(text) };
   const files = Object.fromEntries(
     Object.entries(installer.files).map(([name, file]) => [name, shapeOfInput(file, arch)]),
   );
-  if (installer.type === 'script')
+  if (installer.type === 'script') {
     return {
       type: 'script',
       bootLabel: installer.bootLabel,
       answer: installer.answer?.sha256 ?? null,
       files,
+      failOn: installer.failOn.map(text),
+      qemuArgs: installer.qemuArgs,
     };
-  // Patterns as text: a RegExp would serialise as {}.
-  const text = (pattern: string | RegExp) => (typeof pattern === 'string' ? pattern : String(pattern));
+  }
   const steps = (list: readonly ResolvedConsoleStep[]) =>
     list.map((step) => ('expect' in step ? { ...step, expect: text(step.expect) } : step));
   return {

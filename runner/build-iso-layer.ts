@@ -107,7 +107,13 @@ function driverFor(
         : ['main', ...(installer.community ? ['community'] : [])]
             .map((repo) => `${installer.mirror}/v${recipe.os.release}/${repo}`)
             .join(' ');
-    return alpineDriver({ hostname, timezone: installer.timezone, apkReposOpts: repos });
+    return alpineDriver({
+      hostname,
+      timezone: installer.timezone,
+      apkReposOpts: repos,
+      failOn: installer.failOn,
+      qemuArgs: installer.qemuArgs,
+    });
   }
   if (installer.type === 'console') {
     return consoleDriver({
@@ -135,5 +141,7 @@ function driverFor(
     files,
     hostname,
     vars: recipe.vars,
+    failOn: installer.failOn,
+    qemuArgs: installer.qemuArgs,
   });
 }

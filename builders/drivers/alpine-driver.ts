@@ -16,6 +16,10 @@ export interface AlpineDriverOptions {
   readonly installTimeoutMs?: number;
   /** Pause per typed character. @default 20 */
   readonly perCharDelayMs?: number;
+  /** More console text that means the install failed, beside the preset's own (a recipe's `failOn`). */
+  readonly failOn?: readonly (string | RegExp)[];
+  /** Appended to QEMU's arguments (a recipe's `qemuArgs`). */
+  readonly qemuArgs?: readonly string[];
 }
 
 const ANSWER_PATH = '/answers';
@@ -89,6 +93,8 @@ export function alpineDriver(options: AlpineDriverOptions = {}): InstallDriver {
         afterSteps: [{ expect: /Starting sshd|login: ?$/m, timeoutMs: bootTimeoutMs }],
         files: { [ANSWER_PATH]: { content: answer } },
         // alpine-base + linux-virt + openssh on ext4 with a boot partition: about 300 MB used; ask for 1 GiB.
+        ...(options.failOn && { failOn: options.failOn }),
+        ...(options.qemuArgs && { qemuArgs: options.qemuArgs }),
         minDiskBytes: 1024 ** 3,
       }).plan(context);
     },

@@ -33,6 +33,10 @@ export interface ScriptDriverOptions {
   readonly perCharDelayMs?: number;
   /** Refuse smaller disks before booting. @default the total size of the served files */
   readonly minDiskBytes?: number;
+  /** More console text that means the install failed, beside the preset's own (a recipe's `failOn`). */
+  readonly failOn?: readonly (string | RegExp)[];
+  /** Appended to QEMU's arguments (a recipe's `qemuArgs`). */
+  readonly qemuArgs?: readonly string[];
 }
 
 const ANSWER_PATH = '/answer.sh';
@@ -118,6 +122,8 @@ export function scriptDriver(options: ScriptDriverOptions = {}): InstallDriver {
           { expect: /login: ?$/m, timeoutMs: options.rebootTimeoutMs ?? 300_000, failOn: [/^boot: ?$/m] },
         ],
         files: { ...files, [ANSWER_PATH]: { content: answer } },
+        ...(options.failOn && { failOn: options.failOn }),
+        ...(options.qemuArgs && { qemuArgs: options.qemuArgs }),
         minDiskBytes: options.minDiskBytes ?? (await totalFileBytes(files)),
       }).plan(context);
     },

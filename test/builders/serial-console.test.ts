@@ -34,6 +34,18 @@ describe('serial console automation', () => {
     expect(details.at(-1)).toBe('serial log: /logs/serial.log');
   });
 
+  it('as read, an echo that a full-screen editor redraws and wraps still matches (GRUB’s editor, recorded)', async () => {
+    serial = await startFakeSerial();
+    const waiting = serial.console.expect('answers=http://10.0.2.2:1234/a', { timeoutMs: 2000, clean: true });
+    // What GRUB 2.06 sent while ` answers=http://10.0.2.2:1234/a` was typed at the end of a long linux line.
+    serial.guest.write(
+      '\x1b[?25l\x1b[7;3H  linux /live/vmlinuz console=ttyS0 onfail=poweroff answers=http://10.0.2.2 \x1b[7;78H' +
+        '\x1b[?25h\x1b[?25l\x1b[7;3H  linux /live/vmlinuz console=ttyS0 onfail=poweroff answers=http://10.0.2.2\\\n\r' +
+        '\x1b[8;3H:1234/a                                                                     \x1b[8;10H\x1b[?25h',
+    );
+    await expect(waiting).resolves.toBe('answers=http://10.0.2.2:1234/a');
+  });
+
   it('fails at once (TNB308) when the console shows an installer failure', async () => {
     serial = await startFakeSerial();
     const waiting = serial.console.expect('tnb-install: done', {

@@ -77,6 +77,16 @@ describe('cache key', () => {
     expect((await keys(dir, 'code-v2')).base).not.toBe(before.base);
   });
 
+  it('changes with an installer failure marker, as text even when it is a RegExp', async () => {
+    const dir = bundledProject();
+    const before = await keys(dir);
+    edit(dir, 'base.ts', "installer: { type: 'alpine'", "installer: { type: 'alpine', failOn: [/disk full/]");
+    const one = await keys(dir);
+    expect(one.base).not.toBe(before.base);
+    edit(dir, 'base.ts', 'failOn: [/disk full/]', 'failOn: [/disk gone/]');
+    expect((await keys(dir)).base).not.toBe(one.base);
+  });
+
   it('ignores what does not shape the image: step labels, memory size', async () => {
     const dir = bundledProject();
     const before = await keys(dir);

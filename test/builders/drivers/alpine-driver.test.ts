@@ -68,6 +68,25 @@ describe('alpine driver specifics', () => {
     expect(arm.installSteps.at(-1)).toEqual({ send: 'poweroff\n' });
   });
 
+  it('is a preset: a recipe’s failure markers and QEMU arguments join the preset’s own', async () => {
+    const plan = await alpineDriver({
+      failOn: ['apk: disk full', /panic/],
+      qemuArgs: ['-device', 'virtio-tablet-pci'],
+    }).plan(context('x86_64'));
+    const install = plan.installSteps[0] as unknown as { failOn: RegExp[] };
+    expect(install.failOn.map(String)).toEqual([
+      ...[
+        /ERROR: unable to select packages/,
+        /No space left on device/,
+        /Please retry\./,
+        /setup-disk: .*(failed|error)/i,
+      ].map(String),
+      '/apk: disk full/',
+      '/panic/',
+    ]);
+    expect(plan.qemuArgs).toEqual(['-device', 'virtio-tablet-pci']);
+  });
+
   it('quotes the key and names the disk exactly as ERASE_DISKS, with the arch console in KERNELOPTS', async () => {
     const plan = await alpineDriver().plan({ ...context('aarch64'), authorizedKey: "ssh-ed25519 AAAA it's" });
     const answer = plan.files['/answers'];
