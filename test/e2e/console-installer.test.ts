@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { REPO } from '../helpers/recipe-project.ts';
-import { isolatedEnv, runCli } from '../helpers/run-cli.ts';
+import { isolatedEnv, runCli, whenBooted } from '../helpers/run-cli.ts';
 import './helpers/guest-fixture.ts';
 
 // Any installer, described only in a recipe: test/e2e/recipes/grub-guest.ts installs the fixture's GRUB medium
@@ -45,7 +45,7 @@ describe('the console installer on a medium tnbuild does not know (TCG)', () => 
     // GRUB's editor took the typed parameter, the medium's own live system ran the served answers, powered off,
     // and the disk booted without it.
     expect(log).toMatch(
-      /Command line: BOOT_IMAGE=\/live\/vmlinuz console=ttyS0 answers=http:\/\/10\.0\.2\.2:\d+\/a/,
+      /Command line: BOOT_IMAGE=\/live\/vmlinuz console=ttyS0 onfail=poweroff answers=http:\/\/10\.0\.2\.2:\d+\/a/,
     );
     expect(log).toContain('medium: running answer file');
     expect(log).toContain('tnb-install: done');
@@ -55,11 +55,9 @@ describe('the console installer on a medium tnbuild does not know (TCG)', () => 
     expect(created.exitCode, created.out).toBe(0);
     const started = await tnbuild(['vm', 'start', 'grub-guest']);
     expect(started.exitCode, started.out).toBe(0);
-    let ssh = { exitCode: 255, out: '' };
-    for (let attempt = 0; attempt < 120 && ssh.exitCode === 255; attempt++) {
-      ssh = await tnbuild(['vm', 'ssh', 'grub-guest', '--', 'sh', '-c', 'hostname; cat /etc/fstab']);
-      if (ssh.exitCode === 255) await new Promise((resolve) => setTimeout(resolve, 3000));
-    }
+    const ssh = await whenBooted(() =>
+      tnbuild(['vm', 'ssh', 'grub-guest', '--', 'sh', '-c', 'hostname; cat /etc/fstab']),
+    );
     expect(ssh.exitCode, ssh.out).toBe(0);
     expect(ssh.out).toContain('grub-guest');
   });

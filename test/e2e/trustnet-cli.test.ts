@@ -12,14 +12,15 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { REPO } from '../helpers/recipe-project.ts';
-import { isolatedEnv, runCli } from '../helpers/run-cli.ts';
+import { isolatedEnv, runCli, whenBooted } from '../helpers/run-cli.ts';
 import { buildOciImage } from './helpers/oci-image.ts';
 import './helpers/guest-fixture.ts';
 
 // The product through its CLI, as a user runs it, on the offline Debian guest under TCG: build a base layer from
 // the installer ISO and the registry role on top of it (real apt from Debian's mirror), reuse both from the cache
 // without starting QEMU, release it signed, pull the release on "another machine" (an empty HOME and store),
-// clone it into ~/vms there, push and pull a real image through the forwarded port.
+// clone it into ~/vms there, push and pull a real image through the forwarded port; push tnbuild's own release to
+// that registry VM and boot a clone on a third machine from what it pulls back.
 const fixture = inject('guestFixture');
 const work = mkdtempSync(join(tmpdir(), 'tnbuild-e2e-cli-'));
 const home = join(work, 'home');
@@ -37,6 +38,13 @@ const elsewhereEnv = {
   TNBUILD_CACHE: join(elsewhere, 'cache'),
 };
 const elsewhereFlags = [...recipeFlags, '--output', join(elsewhere, 'output')];
+// A third machine, which gets the registry template only from the registry VM.
+const third = {
+  HOME: join(elsewhere, 'third-home'),
+  TNBUILD_CACHE: join(elsewhere, 'third-cache'),
+  TNBUILD_VMS_DIR: join(elsewhere, 'third-home/vms'),
+};
+const thirdFlags = [...recipeFlags, '--output', join(elsewhere, 'third-output')];
 
 function tnbuild(args: string[], extraEnv: Record<string, string> = {}, flags = common) {
   return runCli(args, { ...env, ...extraEnv }, flags);
@@ -76,6 +84,19 @@ function step(name: string, body: () => Promise<void>) {
   });
 }
 
+/** The registry clone's /health through its forward, once it answers 200 (or the last status after 2 minutes). */
+async function registryHealth(): Promise<number> {
+  let health = 0;
+  for (let attempt = 0; attempt < 60 && health !== 200; attempt++) {
+    health = await fetch('http://127.0.0.1:18000/health').then(
+      (response) => response.status,
+      () => 0,
+    );
+    if (health !== 200) await new Promise((resolve) => setTimeout(resolve, 2000));
+  }
+  return health;
+}
+
 /** tnbuild as run on the other machine. */
 function tnbuildElsewhere(args: string[]) {
   return tnbuild(args, elsewhereEnv, elsewhereFlags);
@@ -92,6 +113,7 @@ describe('tnbuild on the offline Debian guest (TCG, real apt)', () => {
   });
   afterAll(async () => {
     await tnbuildElsewhere(['vm', 'destroy', 'trustnet-registry', '--force']);
+    await tnbuild(['vm', 'destroy', 'trustnet-registry', '--force'], third, thirdFlags);
   });
 
   step(
@@ -198,27 +220,16 @@ describe('tnbuild on the offline Debian guest (TCG, real apt)', () => {
       const started = await tnbuildElsewhere(['vm', 'start', 'trustnet-registry']);
       expect(started.exitCode, started.out).toBe(0);
 
-      // ssh exits 255 while the guest boots; any other code is the command's own.
-      let ssh = { exitCode: 255, out: '' };
-      for (let attempt = 0; attempt < 120 && ssh.exitCode === 255; attempt++) {
-        ssh = await sshGuest('hostname; id -un; ip -6 addr show dev eth1; cat /proc/sys/net/core/somaxconn');
-        if (ssh.exitCode === 255) await new Promise((resolve) => setTimeout(resolve, 3000));
-      }
+      const ssh = await whenBooted(() =>
+        sshGuest('hostname; id -un; ip -6 addr show dev eth1; cat /proc/sys/net/core/somaxconn'),
+      );
       expect(ssh.exitCode, ssh.out).toBe(0);
       expect(ssh.out).toContain('trustnet-registry');
       expect(ssh.out).toContain('keeper');
       expect(ssh.out).toContain('fd10:1234::2/64');
       expect(ssh.out).toMatch(/^1024$/m);
 
-      let health = 0;
-      for (let attempt = 0; attempt < 60 && health !== 200; attempt++) {
-        health = await fetch('http://127.0.0.1:18000/health').then(
-          (response) => response.status,
-          () => 0,
-        );
-        if (health !== 200) await new Promise((resolve) => setTimeout(resolve, 2000));
-      }
-      expect(health).toBe(200);
+      expect(await registryHealth()).toBe(200);
 
       const image = await buildOciImage(join(work, 'oci'));
       const skopeo = (args: string[]) =>
@@ -265,8 +276,6 @@ describe('tnbuild on the offline Debian guest (TCG, real apt)', () => {
       const again = await tnbuild(['push', folder, target, '--plain-http']);
       expect(again.out).toContain('0 B sent; 5 of 5 files were there already');
 
-      const third = { HOME: join(elsewhere, 'third-home'), TNBUILD_CACHE: join(elsewhere, 'third-cache') };
-      const thirdFlags = [...recipeFlags, '--output', join(elsewhere, 'third-output')];
       const pulled = await tnbuild(
         ['pull', pinned!, '--trusted-keys', join(work, 'allowed_signers'), '--plain-http'],
         third,
@@ -299,6 +308,26 @@ describe('tnbuild on the offline Debian guest (TCG, real apt)', () => {
       const destroyed = await tnbuildElsewhere(['vm', 'destroy', 'trustnet-registry']);
       expect(destroyed.exitCode, destroyed.out).toBe(0);
       expect((await tnbuildElsewhere(['templates', 'list'])).out).toContain(registryTemplate!);
+    },
+  );
+
+  step(
+    'a clone of the template pulled from the registry VM boots with its own identity and serves /health',
+    async () => {
+      const created = await tnbuild(['vm', 'create', 'registry'], third, thirdFlags);
+      expect(created.exitCode, created.out).toBe(0);
+      expect(created.out).toMatch(/created trustnet-registry \(linked clone of registry-x86_64-/);
+      const started = await tnbuild(['vm', 'start', 'trustnet-registry'], third, thirdFlags);
+      expect(started.exitCode, started.out).toBe(0);
+      const ssh = await whenBooted(() =>
+        tnbuild(['vm', 'ssh', 'trustnet-registry', '--', 'sh', '-c', 'hostname; id -un'], third, thirdFlags),
+      );
+      expect(ssh.exitCode, ssh.out).toBe(0);
+      expect(ssh.out).toContain('trustnet-registry');
+      expect(ssh.out).toContain('keeper');
+      expect(await registryHealth()).toBe(200);
+      const destroyed = await tnbuild(['vm', 'destroy', 'trustnet-registry', '--force'], third, thirdFlags);
+      expect(destroyed.exitCode, destroyed.out).toBe(0);
     },
   );
 });

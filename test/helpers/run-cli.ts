@@ -43,3 +43,13 @@ export function isolatedEnv(
     ...extra,
   };
 }
+
+/** Runs `ssh` until it stops exiting 255 (the guest is still booting; any other code is the command's own). */
+export async function whenBooted(ssh: () => Promise<CliResult>): Promise<CliResult> {
+  let result: CliResult = { exitCode: 255, out: '' };
+  for (let attempt = 0; attempt < 120 && result.exitCode === 255; attempt++) {
+    result = await ssh();
+    if (result.exitCode === 255) await new Promise((resolve) => setTimeout(resolve, 3000));
+  }
+  return result;
+}
