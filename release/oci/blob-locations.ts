@@ -4,6 +4,7 @@ import { createCacheLayout } from '../../artifacts/cache-layout.ts';
 import { resolveFetchOptions } from '../../artifacts/resolve-fetch-options.ts';
 import { writeFileAtomic } from '../../artifacts/write-file-atomic.ts';
 import { readReleaseFile } from '../open-release-file.ts';
+import { isRepositoryName } from './oci-reference.ts';
 
 // Which repositories of a registry hold a blob, as far as this machine saw: after a push to trustnet/node, a push of
 // the same disk to trustnet/node-staging mounts it (one request) instead of sending gigabytes again. Docker keeps
@@ -42,7 +43,10 @@ export function blobLocations(registry: string, cacheDir?: string): BlobLocation
   return {
     async repositoriesWith(digest) {
       const repositories = (await read())[digest];
-      return Array.isArray(repositories) ? repositories.filter((name) => typeof name === 'string') : [];
+      // The names go into a URL and a token's scope: only what a repository name can be.
+      return Array.isArray(repositories)
+        ? repositories.filter((name) => typeof name === 'string' && isRepositoryName(name))
+        : [];
     },
     async remember(repository, digests) {
       const blobs = await read();

@@ -60,10 +60,14 @@ export function parseOciReference(text: string): OciReference {
     if (!TAG.test(tag))
       throw bad('a tag is 1–128 letters, digits, `_`, `.` and `-`, not starting with `.` or `-`');
   }
-  const components = path.split('/');
-  if (!components.every((component) => COMPONENT.test(component)))
+  if (!isRepositoryName(path))
     throw bad('the repository is lower-case letters and digits, separated by `.`, `_`, `-` and `/`');
   return { registry, repository: path, ...(tag !== undefined && { tag }), ...(digest && { digest }) };
+}
+
+/** `trustnet/node`: lower-case components separated by `/` (the distribution spec's name grammar). */
+export function isRepositoryName(name: string): boolean {
+  return name.length <= MAX_LENGTH && name.split('/').every((component) => COMPONENT.test(component));
 }
 
 /** Back to text: `registry/repository:tag@digest`. */

@@ -1,10 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { truncateSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pullRelease } from '../../release/index.ts';
+import { blobLocations } from '../../release/oci/blob-locations.ts';
 import { ARTIFACT_TYPE, OCI_MANIFEST, TITLE } from '../../release/oci/oci-artifact.ts';
 import { readRegistryCredentials } from '../../release/oci/registry-auth.ts';
 import { openTemplateStore } from '../../templates/index.ts';
@@ -185,5 +186,21 @@ describe('the files logins are read from', () => {
       code: 'TNB611',
       message: expect.stringContaining('is larger than 1 MiB'),
     });
+  });
+});
+
+describe('the record of where blobs are', () => {
+  it('a name that is not a repository (a second scope, a query, a path) is never used for a mount', async () => {
+    const cacheDir = join(root, 'locations');
+    const digest = digestOf('e');
+    const record = blobLocations(address, cacheDir);
+    await record.remember('trustnet/node', [digest]);
+    const file = readdirSync(join(cacheDir, 'registries')).map((name) =>
+      join(cacheDir, 'registries', name),
+    )[0]!;
+    const forged = JSON.parse(readFileSync(file, 'utf8'));
+    forged.blobs[digest] = ['trustnet/x repository:victim:push', 'a?mount=b', '../../v2', 'trustnet/node'];
+    writeFileSync(file, JSON.stringify(forged));
+    expect(await record.repositoriesWith(digest)).toEqual(['trustnet/node']);
   });
 });
