@@ -18,7 +18,6 @@ export {
 } from './drivers/alpine-answer-file.ts';
 export { type AlpineDriverOptions, alpineDriver } from './drivers/alpine-driver.ts';
 export {
-  CONSOLE_TEMPLATE_VARIABLES,
   type ConsoleInstallerSpec,
   consoleDriver,
 } from './drivers/console-driver.ts';

@@ -2,6 +2,7 @@ import { relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type NamespacedUnregister, register } from 'tsx/esm/api';
 import { TnbuildError } from '../errors/index.ts';
+import { escapeRegExp } from '../host/escape-regexp.ts';
 
 // The one loader. Strategy: tsx compiles the TypeScript recipe with esbuild at run time (Node 20 cannot strip
 // types). Each loader is its own tsx namespace, so an edited recipe is never served from a stale module cache.
@@ -61,7 +62,7 @@ function describeLoadError(file: string, error: unknown): TnbuildError {
 /** The first line number in the error (message or stack) that points into the recipe file itself. */
 function findLine(file: string, error: unknown): number | undefined {
   const text = error instanceof Error ? `${error.message}\n${error.stack ?? ''}` : String(error);
-  const escaped = file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const escaped = escapeRegExp(file);
   const match = new RegExp(`${escaped}:(\\d+)`).exec(text);
   return match ? Number(match[1]) : undefined;
 }

@@ -1,5 +1,4 @@
-import { KeyNotationError, parseKeys } from '../builders/console-keys.ts';
-import { CONSOLE_TEMPLATE_VARIABLES } from '../builders/drivers/console-driver.ts';
+import { CONSOLE_TEMPLATE_VARIABLES, KeyNotationError, parseKeys } from './console-notation.ts';
 import { isInPrefix, network64, parseIpv6 } from './ipv6.ts';
 import type { RecipeIssue } from './recipe-issue.ts';
 import { templateVariables } from './render-template.ts';

@@ -1,4 +1,5 @@
 import { chmod, readFile, writeFile } from 'node:fs/promises';
+import { escapeRegExp } from './escape-regexp.ts';
 
 // The secret values this process knows (a recipe's `secrets`), and the one function every sink passes text through
 // before it reaches a console, a transcript, a log or an error message. Redaction is by value, not by field name,
@@ -50,10 +51,6 @@ function variantsOf(value: string): string[] {
   for (const line of value.split(/\r?\n/))
     if (line.trim().length >= SECRET_MIN_LENGTH) variants.add(line.trim());
   return [...variants].filter((variant) => variant.length >= SECRET_MIN_LENGTH);
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /** Rewrites a log file (a serial console log QEMU wrote) with every known secret redacted; 0600 either way. */

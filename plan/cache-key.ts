@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import type {
   LocalFile,
   ResolvedArtifact,
-  ResolvedConsoleStep,
   ResolvedInstaller,
   ResolvedRecipe,
   ResolvedStep,
@@ -54,31 +53,16 @@ function shapeOfSource(source: ResolvedRecipe['source'], arch: Arch) {
 }
 
 function shapeOfInstaller(installer: ResolvedInstaller, arch: Arch) {
-  // Patterns as text: a RegExp would serialise as {}.
-  const text = (pattern: string | RegExp) => (typeof pattern === 'string' ? pattern : String(pattern));
-  if (installer.type === 'alpine') return { ...installer, failOn: installer.failOn.map(text) };
+  if (installer.type === 'alpine') return installer;
   const files = Object.fromEntries(
     Object.entries(installer.files).map(([name, file]) => [name, shapeOfInput(file, arch)]),
   );
   if (installer.type === 'script') {
-    return {
-      type: 'script',
-      bootLabel: installer.bootLabel,
-      answer: installer.answer?.sha256 ?? null,
-      files,
-      failOn: installer.failOn.map(text),
-      qemuArgs: installer.qemuArgs,
-    };
+    const { answer, ...rest } = installer;
+    return { ...rest, answer: answer?.sha256 ?? null, files };
   }
-  const steps = (list: readonly ResolvedConsoleStep[]) =>
-    list.map((step) => ('expect' in step ? { ...step, expect: text(step.expect) } : step));
   return {
     ...installer,
-    boot: steps(installer.boot),
-    afterBoot: steps(installer.afterBoot),
-    end:
-      'console' in installer.end ? { ...installer.end, console: text(installer.end.console) } : installer.end,
-    failOn: installer.failOn.map(text),
     files,
     templates: Object.fromEntries(
       Object.entries(installer.templates).map(([name, file]) => [name, { sha256: file.sha256 }]),

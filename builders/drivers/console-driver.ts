@@ -1,5 +1,6 @@
+import { parseKeys } from '../../dsl/console-notation.ts';
 import { renderTemplate } from '../../dsl/render-template.ts';
-import { parseKeys } from '../console-keys.ts';
+import { escapeRegExp } from '../../host/escape-regexp.ts';
 import type { ConsoleStep } from '../console-steps.ts';
 import type { HttpFile, HttpFileMap } from '../http-server.ts';
 import type { InstallContext, InstallDriver, InstallPlan } from './install-driver.ts';
@@ -7,7 +8,7 @@ import type { InstallContext, InstallDriver, InstallPlan } from './install-drive
 // Any installer, declared rather than coded: Packer's boot_command + http_directory, but every step may wait for
 // what the guest prints. The recipe DSL's `console` installer resolves to this spec.
 
-/** One boot step: wait for text, type (with `<key>` names, see console-keys.ts), or pause. */
+/** One boot step: wait for text, type (with `<key>` names, see dsl/console-notation.ts), or pause. */
 export type ConsoleStepSpec =
   | {
       readonly expect: string | RegExp;
@@ -66,19 +67,7 @@ export interface ConsoleInstallerSpec {
   readonly minDiskBytes?: number;
 }
 
-/** The names a console installer's templates may use; anything else is an error before the build starts. */
-export const CONSOLE_TEMPLATE_VARIABLES = [
-  'http.host',
-  'http.port',
-  'http.url',
-  'buildKey',
-  'disk',
-  'hostname',
-  'arch',
-  'user',
-] as const;
-
-/** The values of CONSOLE_TEMPLATE_VARIABLES (and `vars.*`) for one build. */
+/** The values of CONSOLE_TEMPLATE_VARIABLES (dsl/console-notation.ts) and `vars.*` for one build. */
 export function consoleTemplateValues(
   context: InstallContext,
   spec: Pick<ConsoleInstallerSpec, 'hostname' | 'user' | 'vars'>,
@@ -96,7 +85,7 @@ export function consoleTemplateValues(
 }
 
 function literal(pattern: string | RegExp): RegExp {
-  return typeof pattern === 'string' ? new RegExp(pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) : pattern;
+  return typeof pattern === 'string' ? new RegExp(escapeRegExp(pattern)) : pattern;
 }
 
 /** Spec steps → console steps: templates rendered, keys turned into bytes, echo checks after plain text. */

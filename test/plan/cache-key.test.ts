@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadRecipe } from '../../dsl/load-recipes.ts';
 import { computeCacheKey } from '../../plan/cache-key.ts';
+import { canonicalJson } from '../../plan/canonical-json.ts';
 import { imageCodeVersion } from '../../plan/image-code-version.ts';
 import { createRecipeProject, REPO } from '../helpers/recipe-project.ts';
 
@@ -84,7 +85,12 @@ describe('cache key', () => {
     const one = await keys(dir);
     expect(one.base).not.toBe(before.base);
     edit(dir, 'base.ts', 'failOn: [/disk full/]', 'failOn: [/disk gone/]');
-    expect((await keys(dir)).base).not.toBe(one.base);
+    const two = await keys(dir);
+    expect(two.base).not.toBe(one.base);
+    // The string that spells the pattern is another marker (matched literally), so another key.
+    edit(dir, 'base.ts', 'failOn: [/disk gone/]', "failOn: ['/disk gone/']");
+    expect((await keys(dir)).base).not.toBe(two.base);
+    expect(canonicalJson({ failOn: [/x/i] })).toBe('{"failOn":[{"regexp":"/x/i"}]}');
   });
 
   it('ignores what does not shape the image: step labels, memory size', async () => {

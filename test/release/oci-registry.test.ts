@@ -4,6 +4,7 @@ import http from 'node:http';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { escapeRegExp } from '../../host/escape-regexp.ts';
 import { hashFileWithSize } from '../../release/hashing-counter.ts';
 import {
   type PushResult,
@@ -52,7 +53,6 @@ afterAll(async () => {
   await execa('rm', ['-rf', root]);
 });
 
-const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const ref = (text: string) => parseOciReference(`${registry.address}/${text}`);
 const store = (name: string) =>
   openTemplateStore({ root: join(root, 'home', name, 'templates'), vmsRoot: join(root, 'home', 'vms') });

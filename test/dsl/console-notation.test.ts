@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { KeyNotationError, parseKeys } from '../../builders/console-keys.ts';
+import { KeyNotationError, parseKeys } from '../../dsl/console-notation.ts';
 
 describe('parseKeys', () => {
   it('types text as it is and special keys as the bytes a VT100 sends', () => {

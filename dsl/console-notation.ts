@@ -1,9 +1,23 @@
-import { parseDuration } from '../dsl/size.ts';
+import { parseDuration } from './size.ts';
 
+// What a console installer's steps may say, checked by `validate` and used by the builder.
+//
 // Packer's boot_command notation for what a serial console receives: text is typed as it is, `<name>` is a special
 // key sent as the bytes a VT100 terminal sends for it (what GRUB, isolinux, the Linux tty and most installers read
 // on a serial line), and `<wait…>` pauses. A `<` that does not start a known name is refused, not typed: a typo in
 // a key name would otherwise be typed into the installer as text.
+
+/** The names a console installer's templates may use; anything else is an error before the build starts. */
+export const CONSOLE_TEMPLATE_VARIABLES = [
+  'http.host',
+  'http.port',
+  'http.url',
+  'buildKey',
+  'disk',
+  'hostname',
+  'arch',
+  'user',
+] as const;
 
 const ESC = '\x1b';
 
