@@ -40,9 +40,12 @@ export function blobLocations(registry: string, cacheDir?: string): BlobLocation
       return {};
     }
   };
+  // Read once for the lookups of a push; `remember` reads afresh, to merge what another push wrote meanwhile.
+  let snapshot: Promise<Locations> | undefined;
   return {
     async repositoriesWith(digest) {
-      const repositories = (await read())[digest];
+      snapshot ??= read();
+      const repositories = (await snapshot)[digest];
       // The names go into a URL and a token's scope: only what a repository name can be.
       return Array.isArray(repositories)
         ? repositories.filter((name) => typeof name === 'string' && isRepositoryName(name))
@@ -59,14 +62,11 @@ export function blobLocations(registry: string, cacheDir?: string): BlobLocation
         );
       }
       // Insertion order is recency: the oldest go first.
-      const kept = Object.entries(blobs).slice(-MAX_BLOBS);
+      const kept = Object.fromEntries(Object.entries(blobs).slice(-MAX_BLOBS));
+      snapshot = Promise.resolve(kept);
       await mkdir(dirname(file), { recursive: true });
       await mkdir(layout.tmpDir, { recursive: true });
-      await writeFileAtomic(
-        layout,
-        file,
-        `${JSON.stringify({ registry, blobs: Object.fromEntries(kept) })}\n`,
-      );
+      await writeFileAtomic(layout, file, `${JSON.stringify({ registry, blobs: kept })}\n`);
     },
   };
 }

@@ -1,8 +1,7 @@
-import { constants } from 'node:fs';
-import { type FileHandle, open } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { TnbuildError } from '../../errors/index.ts';
+import { readReleaseFile } from '../open-release-file.ts';
 
 /** A user name and password (or token) for one registry. */
 export interface RegistryCredentials {
@@ -33,8 +32,13 @@ export async function readRegistryCredentials(
   files: readonly string[] = authFileCandidates(),
 ): Promise<RegistryCredentials | undefined> {
   for (const file of files) {
-    const text = await readAuthFile(file);
-    if (text === undefined) continue;
+    // A symlink is followed (dotfile managers link these); a FIFO is refused at once, the size before reading.
+    const bytes = await readReleaseFile(file, MAX_AUTH_FILE_BYTES, {
+      followSymlinks: true,
+      refuse: (why) => authFileError(file, why),
+    });
+    if (bytes === undefined) continue;
+    const text = bytes.toString('utf8');
     let parsed: { auths?: Record<string, { auth?: unknown }> };
     try {
       parsed = JSON.parse(text);
@@ -51,31 +55,6 @@ export async function readRegistryCredentials(
     }
   }
   return undefined;
-}
-
-/**
- * The file's text, or undefined when it does not exist. A symlink is followed (dotfile managers link these), but a
- * FIFO or device is refused at once rather than waited on, and the size is checked before anything is read.
- */
-async function readAuthFile(file: string): Promise<string | undefined> {
-  let handle: FileHandle;
-  try {
-    handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    throw authFileError(file, `cannot be read (${code ?? (error as Error).message})`);
-  }
-  try {
-    const info = await handle.stat();
-    if (!info.isFile()) throw authFileError(file, 'is not a regular file');
-    if (info.size > MAX_AUTH_FILE_BYTES) throw authFileError(file, 'is larger than 1 MiB');
-    const text = await handle.readFile('utf8');
-    if (text.length > MAX_AUTH_FILE_BYTES) throw authFileError(file, 'grew past 1 MiB while it was read');
-    return text;
-  } finally {
-    await handle.close();
-  }
 }
 
 function hostOf(key: string): string {
