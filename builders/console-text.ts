@@ -16,9 +16,7 @@ export function tailLines(text: string, count = 20): string[] {
     .slice(-count);
 }
 
-export function describePattern(pattern: RegExp | string): string {
-  return typeof pattern === 'string' ? JSON.stringify(pattern) : String(pattern);
-}
+export { describePattern } from '../dsl/console-notation.ts';
 
 /** `0.3 s`, `12 s`: whole seconds unless that would hide a short timeout. */
 export function formatSeconds(ms: number): string {

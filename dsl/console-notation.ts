@@ -19,6 +19,11 @@ export const CONSOLE_TEMPLATE_VARIABLES = [
   'user',
 ] as const;
 
+/** A console pattern as the recipe wrote it: `"boot:"` for a string, `/login: $/m` for a RegExp. */
+export function describePattern(pattern: RegExp | string): string {
+  return typeof pattern === 'string' ? JSON.stringify(pattern) : String(pattern);
+}
+
 const ESC = '\x1b';
 
 export const SPECIAL_KEYS: Readonly<Record<string, string>> = {

@@ -35,6 +35,15 @@ export function formatSize(bytes: number): string {
 const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 const DURATION_PATTERN = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/;
 
+/** Milliseconds → the form a recipe writes: 900000 → `'15m'`, 10000 → `'10s'`, 1500 → `'1500ms'`. */
+export function durationText(ms: number): string {
+  for (const unit of ['h', 'm', 's'] as const) {
+    const scale = DURATION_UNITS[unit]!;
+    if (ms >= scale && ms % scale === 0) return `${ms / scale}${unit}`;
+  }
+  return `${ms}ms`;
+}
+
 /** `'500ms'`, `'1s'`, `'2m'` → milliseconds; `undefined` when the text is not a duration. */
 export function parseDuration(text: string): number | undefined {
   const match = DURATION_PATTERN.exec(text.trim());

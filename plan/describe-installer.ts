@@ -1,17 +1,17 @@
+import { describePattern } from '../dsl/console-notation.ts';
 import type { ResolvedConsoleInstaller, ResolvedConsoleStep } from '../dsl/resolved-recipe.ts';
+import { durationText } from '../dsl/size.ts';
 
 // A console installer as `tnbuild plan` shows it: the steps as the recipe wrote them (templates unrendered, so no
 // value, secret or not, is printed), how the install ends, and what is served.
 
-const seconds = (ms: number) => (ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`);
-const pattern = (text: string | RegExp) => (typeof text === 'string' ? JSON.stringify(text) : String(text));
-
 function describeStep(step: ResolvedConsoleStep): string {
-  if ('expect' in step) return `expect ${pattern(step.expect)} within ${seconds(step.timeoutMs)}`;
-  if ('waitMs' in step) return `wait ${seconds(step.waitMs)}`;
+  if ('expect' in step)
+    return `expect ${describePattern(step.expect)} within ${durationText(step.timeoutMs)}`;
+  if ('waitMs' in step) return `wait ${durationText(step.waitMs)}`;
   const notes = [
     ...(step.paceMs ? [`${step.paceMs} ms/char`] : []),
-    ...(step.echoTimeoutMs !== undefined ? [`echo within ${seconds(step.echoTimeoutMs)}`] : []),
+    ...(step.echoTimeoutMs !== undefined ? [`echo within ${durationText(step.echoTimeoutMs)}`] : []),
   ];
   return `send ${JSON.stringify(step.send)}${notes.length ? ` (${notes.join(', ')})` : ''}`;
 }
@@ -24,13 +24,15 @@ export function describeConsoleInstaller(installer: ResolvedConsoleInstaller): [
   };
   add('boot', installer.boot.map(describeStep));
   const { end } = installer;
-  const failOn = installer.failOn.length ? `; fail on ${installer.failOn.map(pattern).join(', ')}` : '';
+  const failOn = installer.failOn.length
+    ? `; fail on ${installer.failOn.map(describePattern).join(', ')}`
+    : '';
   add('end', [
     ('ssh' in end
       ? 'SSH reachable in the installer’s own system'
       : 'powerOff' in end
-        ? `power off within ${seconds(end.timeoutMs)}`
-        : `console shows ${pattern(end.console)} within ${seconds(end.timeoutMs)}`) + failOn,
+        ? `power off within ${durationText(end.timeoutMs)}`
+        : `console shows ${describePattern(end.console)} within ${durationText(end.timeoutMs)}`) + failOn,
   ]);
   if (!('ssh' in end))
     add('after', [

@@ -62,12 +62,12 @@ describe('a console installer in a recipe', () => {
     const lines = plan.stdout.split('\n').map((line) => line.trimEnd());
     const from = lines.findIndex((line) => line.includes('console installer from'));
     expect(lines.slice(from + 1, from + 11)).toEqual([
-      '  boot      expect "GNU GRUB" within 60s',
+      '  boot      expect "GNU GRUB" within 1m',
       '            send "e<down><down><ctrl-e>"',
       '            send " tnb.answer={{http.url}}/answer.sh suite={{vars.suite}}<ctrl-x>" (20 ms/char, echo within 10s)',
-      '  end       power off within 900s; fail on "install failed", /Kernel panic/',
+      '  end       power off within 15m; fail on "install failed", /Kernel panic/',
       '  after     boot the disk with the medium detached',
-      '            expect /login: ?$/m within 300s',
+      '            expect /login: ?$/m within 5m',
       '  served    /answer.sh  (template)',
       '  qemu args -device virtio-tablet-pci',
       expect.stringMatching(/^ {2}machine /),

@@ -33,7 +33,7 @@ describe('the console installer on a medium tnbuild does not know (TCG)', () => 
     const plan = await tnbuild(['plan', 'grub-guest']);
     expect(plan.exitCode, plan.out).toBe(0);
     expect(plan.out).toContain('send "<down><down><ctrl-e>"');
-    expect(plan.out).toContain('power off within 1200s');
+    expect(plan.out).toContain('power off within 20m');
 
     const built = await tnbuild(['recipe', 'grub-guest']);
     expect(built.exitCode, built.out).toBe(0);

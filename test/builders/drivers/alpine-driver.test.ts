@@ -2,21 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { buildQemuArgs } from '../../../builders/build-qemu-args.ts';
 import { describeConsoleSteps } from '../../../builders/console-steps.ts';
 import { alpineDriver } from '../../../builders/drivers/alpine-driver.ts';
-import type { InstallContext } from '../../../builders/drivers/install-driver.ts';
 import type { Arch, Firmware } from '../../../builders/machine-spec.ts';
 import { planDiskMachine, planInstallMachine } from '../../../builders/plan-machine.ts';
+import { installContext } from '../helpers/install-context.ts';
 
-const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBuildKeyForSnapshotsOnly tnbuild-build-key';
-
-function context(arch: Arch): InstallContext {
-  return {
-    arch,
-    guestUrl: (path) => `http://10.0.2.2:8123${path}`,
-    authorizedKey: KEY,
-    diskDevice: '/dev/vda',
-    diskBytes: 2 * 1024 ** 3,
-  };
-}
+const context = installContext;
 
 const firmware: Record<Arch, Firmware> = {
   x86_64: { type: 'bios' },

@@ -1,15 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { describeConsoleSteps } from '../../../builders/console-steps.ts';
 import { type ConsoleInstallerSpec, consoleDriver } from '../../../builders/drivers/console-driver.ts';
-import type { InstallContext } from '../../../builders/drivers/install-driver.ts';
+import { installContext } from '../helpers/install-context.ts';
 
-const context: InstallContext = {
-  arch: 'x86_64',
-  guestUrl: (path) => `http://10.0.2.2:8123${path}`,
-  authorizedKey: 'ssh-ed25519 AAAAC3 tnbuild-build',
-  diskDevice: '/dev/vda',
-  diskBytes: 8 * 1024 ** 3,
-};
+const context = installContext();
 
 const grub: ConsoleInstallerSpec = {
   hostname: 'tnb-grub',

@@ -3,16 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { describeConsoleSteps } from '../../../builders/console-steps.ts';
-import type { InstallContext } from '../../../builders/drivers/install-driver.ts';
 import { renderAnswerTemplate, scriptDriver } from '../../../builders/drivers/script-driver.ts';
+import { installContext } from '../helpers/install-context.ts';
 
-const context: InstallContext = {
-  arch: 'x86_64',
-  guestUrl: (path) => `http://10.0.2.2:8123${path}`,
-  authorizedKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBuildKeyForSnapshotsOnly tnbuild-build-key',
-  diskDevice: '/dev/vda',
-  diskBytes: 2 * 1024 ** 3,
-};
+const context = installContext();
 
 describe('script driver (the test ISO protocol)', () => {
   let dir: string | undefined;
