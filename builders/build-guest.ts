@@ -156,6 +156,9 @@ export async function buildGuest(options: BuildGuestOptions): Promise<GuestHandl
       throw new TnbuildError(
         'TNB309',
         `the ${options.driver.name} install has nothing to boot: no ISO and no kernel`,
+        {
+          hint: "Give the recipe's source an `iso`, or use `type: 'netboot'` with a `kernel` and an `initrd`.",
+        },
       );
     http.serve(plan.files);
     await createQemuImg(options.runner ?? execaCommandRunner, tools.qemuImg).create(

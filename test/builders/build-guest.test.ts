@@ -141,6 +141,20 @@ describe('buildGuest (fake QEMU, real HTTP, real SSH)', () => {
     await guest.removeScratch();
   });
 
+  it('no ISO and no kernel is TNB309 with what to give, before any QEMU starts', async () => {
+    const launcher = fakeQemuLauncher(() => {});
+    await expect(
+      buildGuest(
+        options({
+          iso: undefined,
+          launcher,
+          driver: consoleDriver({ hostname: 'x', bootSteps: [], end: { ssh: true } }),
+        }),
+      ),
+    ).rejects.toMatchObject({ code: 'TNB309', hint: expect.stringContaining("type: 'netboot'") });
+    expect(launcher.specs).toHaveLength(0);
+  });
+
   it('a console installer’s failure marker stops the build at once with the console’s tail', async () => {
     const launcher = fakeQemuLauncher((guest) => {
       guest.print('Installer starting\r\n');
