@@ -7,6 +7,7 @@ import { renderTemplate, TemplateVariableError } from './render-template.ts';
 import type {
   LocalFile,
   PerArch,
+  PresetTimeouts,
   ResolvedArtifact,
   ResolvedChecksum,
   ResolvedConsoleInstaller,
@@ -213,6 +214,7 @@ function resolveInstaller(
       community: installer.community ?? true,
       failOn: installer.failOn ?? [],
       qemuArgs: installer.qemuArgs ?? [],
+      timeouts: resolvePresetTimeouts(installer.timeouts),
     };
   }
   if (installer.type === 'console') return resolveConsoleInstaller(installer, readLocal);
@@ -230,6 +232,19 @@ function resolveInstaller(
     files,
     failOn: installer.failOn ?? [],
     qemuArgs: installer.qemuArgs ?? [],
+    timeouts: resolvePresetTimeouts(installer.timeouts),
+  };
+}
+
+function resolvePresetTimeouts(
+  timeouts: { boot?: string; install?: string; reboot?: string } | undefined,
+): PresetTimeouts {
+  const ms = (text: string | undefined) => (text === undefined ? undefined : parseDuration(text));
+  const [bootMs, installMs, rebootMs] = [ms(timeouts?.boot), ms(timeouts?.install), ms(timeouts?.reboot)];
+  return {
+    ...(bootMs !== undefined && { bootMs }),
+    ...(installMs !== undefined && { installMs }),
+    ...(rebootMs !== undefined && { rebootMs }),
   };
 }
 

@@ -35,6 +35,7 @@ export type ResolvedInstaller =
       /** Added to the preset's own failure markers. */
       readonly failOn: readonly (string | RegExp)[];
       readonly qemuArgs: readonly string[];
+      readonly timeouts: PresetTimeouts;
     }
   | {
       readonly type: 'script';
@@ -44,8 +45,16 @@ export type ResolvedInstaller =
       readonly files: Readonly<Record<string, LocalFile | ResolvedArtifact>>;
       readonly failOn: readonly (string | RegExp)[];
       readonly qemuArgs: readonly string[];
+      readonly timeouts: PresetTimeouts;
     }
   | ResolvedConsoleInstaller;
+
+/** A preset installer's deadlines in milliseconds, where the recipe gave them (else the preset's own). */
+export interface PresetTimeouts {
+  readonly bootMs?: number;
+  readonly installMs?: number;
+  readonly rebootMs?: number;
+}
 
 /** A console boot step with durations in milliseconds (the builders' ConsoleStepSpec). */
 export type ResolvedConsoleStep =

@@ -91,6 +91,17 @@ const presetOverrides = {
   failOn: z.array(consoleTextSchema).max(32).optional(),
   /** Appended to QEMU's arguments (Packer's qemuargs), e.g. ['-device', 'virtio-tablet-pci']. */
   qemuArgs: qemuArgsSchema.optional(),
+  /** The preset's deadlines, for a slower host or mirror: each a duration such as "90s" or "45m". */
+  timeouts: z
+    .strictObject({
+      /** Power-on to the installer's prompt (script: `boot:`; alpine: the live system's login). @default script 1m, alpine 10m */
+      boot: durationSchema.optional(),
+      /** The install itself, until the installer says it is done. @default script 15m, alpine 30m */
+      install: durationSchema.optional(),
+      /** The reboot to the installed system's login prompt. @default script 5m, alpine 10m */
+      reboot: durationSchema.optional(),
+    })
+    .optional(),
 };
 
 const alpineInstallerSchema = z.strictObject({

@@ -1,5 +1,9 @@
 import { describePattern } from '../dsl/console-notation.ts';
-import type { ResolvedConsoleInstaller, ResolvedConsoleStep } from '../dsl/resolved-recipe.ts';
+import type {
+  ResolvedConsoleInstaller,
+  ResolvedConsoleStep,
+  ResolvedInstaller,
+} from '../dsl/resolved-recipe.ts';
 import { durationText } from '../dsl/size.ts';
 
 // A console installer as `tnbuild plan` shows it: the steps as the recipe wrote them (templates unrendered, so no
@@ -47,5 +51,22 @@ export function describeConsoleInstaller(installer: ResolvedConsoleInstaller): [
   ]);
   if (installer.qemuArgs.length) add('qemu args', [installer.qemuArgs.join(' ')]);
   if (installer.user !== 'root') add('user', [installer.user]);
+  return rows;
+}
+
+/** What a recipe changed of a preset installer (alpine, script): its deadlines, failure text and QEMU arguments. */
+export function describePresetOverrides(
+  installer: Exclude<ResolvedInstaller, ResolvedConsoleInstaller>,
+): [string, string][] {
+  const rows: [string, string][] = [];
+  const { bootMs, installMs, rebootMs } = installer.timeouts;
+  const deadlines = [
+    ...(bootMs === undefined ? [] : [`boot ${durationText(bootMs)}`]),
+    ...(installMs === undefined ? [] : [`install ${durationText(installMs)}`]),
+    ...(rebootMs === undefined ? [] : [`reboot ${durationText(rebootMs)}`]),
+  ];
+  if (deadlines.length) rows.push(['timeouts', deadlines.join(', ')]);
+  if (installer.failOn.length) rows.push(['fail on', installer.failOn.map(describePattern).join(', ')]);
+  if (installer.qemuArgs.length) rows.push(['qemu args', installer.qemuArgs.join(' ')]);
   return rows;
 }

@@ -10,7 +10,7 @@ import type { Arch } from '../dsl/schema.ts';
 import { formatSize } from '../dsl/size.ts';
 import { isLocalInput, sourceInputs } from '../dsl/source-inputs.ts';
 import { computeCacheKey } from './cache-key.ts';
-import { describeConsoleInstaller } from './describe-installer.ts';
+import { describeConsoleInstaller, describePresetOverrides } from './describe-installer.ts';
 
 // Plan, then run: a pure function from resolved recipe to serialisable layers and steps. `tnbuild plan` prints
 // it, tests snapshot it, the build runner executes it.
@@ -41,7 +41,10 @@ export interface PlannedLayer {
         readonly type: 'iso';
         readonly installer: string;
         readonly iso: PlannedDownload;
-        /** A console installer's steps, end and served files as `[label, text]` rows (describe-installer.ts). */
+        /**
+         * A console installer's steps, end and served files, or what a recipe changed of a preset, as `[label, text]`
+         * rows (describe-installer.ts).
+         */
         readonly console?: readonly (readonly [string, string])[];
       }
     | {
@@ -97,7 +100,9 @@ function planLayer(recipe: ResolvedRecipe, arch: Arch, codeVersion: string): Pla
     for (const { field, input } of sourceInputs(recipe.source))
       if (!isLocalInput(input)) planned.set(field, addDownload(input, field));
     const { installer } = recipe.source;
-    const console = installer.type === 'console' ? { console: describeConsoleInstaller(installer) } : {};
+    const rows =
+      installer.type === 'console' ? describeConsoleInstaller(installer) : describePresetOverrides(installer);
+    const console = rows.length ? { console: rows } : {};
     if (recipe.source.type === 'iso') {
       source = { type: 'iso', installer: installer.type, iso: planned.get('source.iso')!, ...console };
     } else {

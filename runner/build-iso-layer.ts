@@ -93,7 +93,7 @@ export async function buildIsoLayer(context: LayerContext, started: number): Pro
   }
 }
 
-function driverFor(
+export function driverFor(
   installer: ResolvedInstaller,
   recipe: ResolvedRecipe,
   files: HttpFileMap,
@@ -113,6 +113,9 @@ function driverFor(
       apkReposOpts: repos,
       failOn: installer.failOn,
       qemuArgs: installer.qemuArgs,
+      bootTimeoutMs: installer.timeouts.bootMs,
+      installTimeoutMs: installer.timeouts.installMs,
+      rebootTimeoutMs: installer.timeouts.rebootMs,
     });
   }
   if (installer.type === 'console') {
@@ -143,5 +146,8 @@ function driverFor(
     vars: recipe.vars,
     failOn: installer.failOn,
     qemuArgs: installer.qemuArgs,
+    bootPromptTimeoutMs: installer.timeouts.bootMs,
+    installTimeoutMs: installer.timeouts.installMs,
+    rebootTimeoutMs: installer.timeouts.rebootMs,
   });
 }

@@ -14,6 +14,8 @@ export interface AlpineDriverOptions {
   readonly bootTimeoutMs?: number;
   /** Milliseconds for setup-alpine to finish (packages come from the network). @default 1800000 */
   readonly installTimeoutMs?: number;
+  /** Milliseconds from the reboot to the installed system's sshd or login prompt. @default bootTimeoutMs */
+  readonly rebootTimeoutMs?: number;
   /** Pause per typed character. @default 20 */
   readonly perCharDelayMs?: number;
   /** More console text that means the install failed, beside the preset's own (a recipe's `failOn`). */
@@ -90,7 +92,9 @@ export function alpineDriver(options: AlpineDriverOptions = {}): InstallDriver {
         ],
         after,
         // OpenRC prints on the console even if the installed inittab has no serial getty.
-        afterSteps: [{ expect: /Starting sshd|login: ?$/m, timeoutMs: bootTimeoutMs }],
+        afterSteps: [
+          { expect: /Starting sshd|login: ?$/m, timeoutMs: options.rebootTimeoutMs ?? bootTimeoutMs },
+        ],
         files: { [ANSWER_PATH]: { content: answer } },
         // alpine-base + linux-virt + openssh on ext4 with a boot partition: about 300 MB used; ask for 1 GiB.
         ...(options.failOn && { failOn: options.failOn }),
