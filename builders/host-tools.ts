@@ -4,16 +4,19 @@ import { type HostLookup, nodeHostLookup } from './host-lookup.ts';
 import { formatInstallHints, type InstallHints, installHintsFor } from './install-hints.ts';
 import type { Arch, Firmware } from './machine-spec.ts';
 
-/** Known aarch64 UEFI images: a single `-bios` file first, then CODE/VARS pflash pairs. */
+/**
+ * Known aarch64 UEFI images: CODE/VARS pflash pairs first (each VM gets its own copy of the variable store, so its
+ * boot entries survive a restart, as on hardware), then a single `-bios` file (variables kept in memory only).
+ */
 export const aarch64FirmwareCandidates: readonly Firmware[] = [
-  { type: 'uefi', code: '/usr/share/qemu-efi-aarch64/QEMU_EFI.fd' },
-  { type: 'uefi', code: '/usr/share/edk2/aarch64/QEMU_EFI.fd' },
   { type: 'uefi', code: '/usr/share/AAVMF/AAVMF_CODE.fd', vars: '/usr/share/AAVMF/AAVMF_VARS.fd' },
   {
     type: 'uefi',
     code: '/usr/share/edk2/aarch64/QEMU_CODE.fd',
     vars: '/usr/share/edk2/aarch64/QEMU_VARS.fd',
   },
+  { type: 'uefi', code: '/usr/share/qemu-efi-aarch64/QEMU_EFI.fd' },
+  { type: 'uefi', code: '/usr/share/edk2/aarch64/QEMU_EFI.fd' },
   { type: 'uefi', code: '/opt/homebrew/share/qemu/edk2-aarch64-code.fd' },
   { type: 'uefi', code: '/usr/local/share/qemu/edk2-aarch64-code.fd' },
 ];
@@ -89,7 +92,7 @@ export async function requireHostTools(arch: Arch, lookup: HostLookup = nodeHost
             candidate.type === 'uefi' ? `looked for ${candidate.code}` : '',
           )
         : [`looked on PATH for ${missing.name}`];
-    throw new TnbuildError(code, `${missing.name} is not installed; a ${arch} build needs it`, {
+    throw new TnbuildError(code, `${missing.name} is not installed; an ${arch} build needs it`, {
       details: [...looked, 'install it with:', ...formatInstallHints(missing.install)],
       hint: `Install it (${missing.install.debian} on Debian/Ubuntu), or run \`tnbuild doctor\`.`,
     });

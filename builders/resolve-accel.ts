@@ -59,7 +59,7 @@ async function whyNotUsable(accel: Accel, options: ResolveAccelOptions): Promise
   if (accel === 'tcg') return undefined;
   if (accel === 'kvm' && platform !== 'linux') return `KVM needs Linux (this host is ${platform})`;
   if (accel === 'hvf' && platform !== 'darwin') return `HVF needs macOS (this host is ${platform})`;
-  if (hostArch !== options.arch) return `a ${options.arch} guest cannot use ${accel} on a ${hostArch} host`;
+  if (hostArch !== options.arch) return `an ${options.arch} guest cannot use ${accel} on an ${hostArch} host`;
   if (accel === 'kvm') {
     const device = options.kvmDevice ?? '/dev/kvm';
     try {

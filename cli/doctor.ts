@@ -69,6 +69,11 @@ export interface DoctorOptions extends GlobalOptions {
   readonly checkDownloads?: boolean;
   /** --mirror, else $TNBUILD_MIRROR: downloads come from there first. */
   readonly mirror?: string;
+  /**
+   * `--arch` given: check only what guests of this architecture need (its emulator and firmware) and the
+   * accelerator they get here. @default every architecture's tools, the accelerator for the host's own
+   */
+  readonly onlyArch?: Arch;
 }
 
 /** `tnbuild doctor`: every host prerequisite, found or missing with the exact install command. */
@@ -104,7 +109,7 @@ export async function doctor(
 
   const seen = new Set<string>();
   const toolChecks = new Map<Arch, HostToolCheck[]>();
-  for (const arch of ARCHES) {
+  for (const arch of options.onlyArch ? [options.onlyArch] : ARCHES) {
     toolChecks.set(arch, await checkHostTools(arch, lookup));
     for (const check of toolChecks.get(arch)!) {
       if (seen.has(check.name)) continue;
@@ -134,14 +139,14 @@ export async function doctor(
     );
   }
 
-  const hostArch: Arch = process.arch === 'arm64' ? 'aarch64' : 'x86_64';
+  const guestArch: Arch = options.onlyArch ?? (process.arch === 'arm64' ? 'aarch64' : 'x86_64');
   const qemu = toolChecks
-    .get(hostArch)!
+    .get(guestArch)!
     .find((check) => check.kind === 'binary' && check.name.startsWith('qemu-system'));
   if (qemu?.found && qemu.path) {
-    const firmware = toolChecks.get(hostArch)!.find((check) => check.kind === 'firmware');
+    const firmware = toolChecks.get(guestArch)!.find((check) => check.kind === 'firmware');
     const accel = await resolveAccel({
-      arch: hostArch,
+      arch: guestArch,
       choice: 'auto',
       qemuSystem: qemu.path,
       firmware: firmware?.path ? { type: 'uefi', code: firmware.path } : { type: 'bios' },
@@ -150,12 +155,12 @@ export async function doctor(
       ? ` (${accel.fallbackReason}); builds run under TCG emulation, several times slower`
       : ` (proved in ${accel.probeMs} ms)`;
     checks.push({
-      name: `accelerator for ${hostArch} guests`,
+      name: `accelerator for ${guestArch} guests`,
       status: accel.accel === 'tcg' ? 'note' : 'ok',
       detail: `${accel.accel}${detail}`,
     });
     lines.push(
-      `${accel.accel === 'tcg' ? 'note   ' : 'ok     '} accelerator for ${hostArch} guests: ${accel.accel}${detail}`,
+      `${accel.accel === 'tcg' ? 'note   ' : 'ok     '} accelerator for ${guestArch} guests: ${accel.accel}${detail}`,
     );
   }
   if (options.checkDownloads) {

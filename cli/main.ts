@@ -163,6 +163,7 @@ export function createCli() {
       const report = await doctor({
         ...options,
         checkDownloads: true,
+        ...(flags.arch !== undefined && { onlyArch: options.arch }),
         ...(flags.mirror !== undefined && { mirror: String(flags.mirror) }),
       });
       print(options.json ? jsonOutput({ ok: report.ok, checks: report.checks }) : report.text);

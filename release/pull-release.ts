@@ -104,7 +104,7 @@ export async function pullRelease(options: PullReleaseOptions): Promise<PullResu
     if (options.arch !== undefined && release.arch !== options.arch) {
       throw new TnbuildError(
         'TNB607',
-        `${source.label} is a ${release.arch} release of ${release.name}, and ${options.arch} was asked for`,
+        `${source.label} is an ${release.arch} release of ${release.name}, and ${options.arch} was asked for`,
       );
     }
     const imagePath = await source.fetchVerified(

@@ -17,10 +17,14 @@ async function failure(promise: Promise<unknown>): Promise<TnbuildError> {
 }
 
 describe('host tools', () => {
-  it('finds QEMU, qemu-img and the aarch64 firmware', async () => {
+  it('finds QEMU, qemu-img and the aarch64 firmware: a CODE/VARS pair before a single image', async () => {
     const lookup = fakeLookup(
       ['qemu-system-aarch64', 'qemu-img'],
-      ['/usr/share/AAVMF/AAVMF_CODE.fd', '/usr/share/AAVMF/AAVMF_VARS.fd'],
+      [
+        '/usr/share/qemu-efi-aarch64/QEMU_EFI.fd',
+        '/usr/share/AAVMF/AAVMF_CODE.fd',
+        '/usr/share/AAVMF/AAVMF_VARS.fd',
+      ],
     );
     await expect(requireHostTools('aarch64', lookup)).resolves.toEqual({
       qemuSystem: '/usr/bin/qemu-system-aarch64',
@@ -36,7 +40,7 @@ describe('host tools', () => {
   it('a missing QEMU binary is TNB300 with the install command per distribution', async () => {
     const error = await failure(requireHostTools('x86_64', fakeLookup(['qemu-img'], [])));
     expect(error.code).toBe('TNB300');
-    expect(error.message).toBe('qemu-system-x86_64 is not installed; a x86_64 build needs it');
+    expect(error.message).toBe('qemu-system-x86_64 is not installed; an x86_64 build needs it');
     expect(error.details).toEqual([
       'looked on PATH for qemu-system-x86_64',
       'install it with:',

@@ -81,7 +81,7 @@ describe('resolveAccel', () => {
       arch: 'aarch64',
       firmware: { type: 'uefi', code: '/fw.fd' },
     });
-    expect(crossArch.fallbackReason).toBe('a aarch64 guest cannot use kvm on a x86_64 host');
+    expect(crossArch.fallbackReason).toBe('an aarch64 guest cannot use kvm on an x86_64 host');
     expect(probe.calls).toHaveLength(0);
   });
 

@@ -29,4 +29,22 @@ describe('tnbuild doctor', () => {
     expect(report.text).toMatch(/accelerator for (x86_64|aarch64) guests: (kvm|tcg|hvf)/);
     expect(report.ok).toBe(true);
   });
+
+  it('with --arch aarch64 checks that emulator and firmware only, and the accelerator aarch64 guests get here', async () => {
+    const found = new Map([
+      ['qemu-system-aarch64', '/opt/q/qemu-system-aarch64'],
+      ['qemu-img', '/usr/bin/qemu-img'],
+      ['xorriso', '/usr/bin/xorriso'],
+    ]);
+    const lookup: HostLookup = {
+      findExecutable: async (name) => found.get(name),
+      fileExists: async () => false,
+    };
+    const report = await doctor({ ...options, arch: 'aarch64', onlyArch: 'aarch64', lookup });
+    expect(report.text).toMatch(/ok\s+qemu-system-aarch64 {2}\/opt\/q\/qemu-system-aarch64/);
+    expect(report.text).toMatch(/missing aarch64 UEFI firmware/);
+    // Not the host's: no x86_64 emulator is asked for, so its absence is not reported.
+    expect(report.text).not.toContain('qemu-system-x86_64');
+    expect(report.checks.map((check) => check.name)).not.toContain('qemu-system-x86_64');
+  });
 });

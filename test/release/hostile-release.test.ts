@@ -191,7 +191,7 @@ describe.each(['dir', 'url'] as const)(
       const copy = await hostileRelease(() => {});
       const error = await refusedPull(sourceOf(copy), { arch: 'aarch64' });
       expect(error.code).toBe('TNB607');
-      expect(error.message).toContain('is a x86_64 release of node, and aarch64 was asked for');
+      expect(error.message).toContain('is an x86_64 release of node, and aarch64 was asked for');
     });
 
     it('an image larger than the manifest declares: stopped at the declared size', async () => {
