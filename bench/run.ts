@@ -1,3 +1,4 @@
+import { benchArch } from './arch.ts';
 import { benchCachedReinstall } from './cached-reinstall.ts';
 import { benchProvisionNoop } from './provision-noop.ts';
 import { benchRegistry } from './registry.ts';
@@ -21,4 +22,9 @@ if (!only || only === 'registry') {
 if (!only || only === 'reinstall') {
   console.log('\n== templates and clones');
   await benchCachedReinstall();
+}
+if (only === 'arch') {
+  // Opt-in by name: both architectures' installs under TCG take about ten minutes.
+  console.log('\n== aarch64 against x86_64 under TCG: install, layer, clone boot, stop');
+  await benchArch();
 }

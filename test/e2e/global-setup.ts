@@ -8,10 +8,10 @@ const BUILD_SCRIPT = join(import.meta.dirname, '../fixtures/guest/build-guest.sh
 const NETBOOT_SCRIPT = join(import.meta.dirname, '../fixtures/netboot/build-netboot.sh');
 
 /** Runs a fixture script that prints only its folder on stdout (progress goes to our stderr). */
-function fixtureFolder(script: string): string {
+function fixtureFolder(script: string, args: string[] = []): string {
   try {
     return (
-      execFileSync('bash', [script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
+      execFileSync('bash', [script, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
         .trim()
         .split('\n')
         .pop() ?? ''
@@ -29,9 +29,10 @@ function requireTool(name: string, install: string): void {
   }
 }
 
-/** Builds (or reuses) the offline test guest once and hands its paths to the tests. Fails loudly, never skips. */
+/** Builds (or reuses) the offline test guests (x86_64 and aarch64) once and hands its paths to the tests. Fails loudly, never skips. */
 export default function setup(project: TestProject): void {
   requireTool('qemu-system-x86_64', 'apt-get install qemu-system-x86');
+  requireTool('qemu-system-aarch64', 'apt-get install qemu-system-arm qemu-efi-aarch64');
   requireTool('qemu-img', 'apt-get install qemu-utils');
   const dir = fixtureFolder(BUILD_SCRIPT);
   const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as {
@@ -47,4 +48,5 @@ export default function setup(project: TestProject): void {
     kernelVersion: manifest.kernelVersion,
   });
   project.provide('netbootDir', fixtureFolder(NETBOOT_SCRIPT));
+  project.provide('guestArm64Dir', fixtureFolder(BUILD_SCRIPT, ['arm64']));
 }

@@ -22,6 +22,27 @@ export function guestFixture() {
   };
 }
 
+/** The aarch64 test guest (`build-guest.sh arm64`): its GRUB EFI medium, ESP image and rootfs. */
+export function guestFixtureArm64() {
+  const dir = process.env.TNBUILD_E2E_GUEST_ARM64;
+  if (!dir)
+    throw new Error(
+      'TNBUILD_E2E_GUEST_ARM64 is not set: this recipe is for the e2e suite (npm run test:e2e)',
+    );
+  const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as {
+    iso: { file: string; sha256: string };
+    esp: { file: string };
+    rootfs: { file: string };
+  };
+  return {
+    isoUrl: `file://${join(dir, manifest.iso.file)}`,
+    isoSha256: manifest.iso.sha256,
+    esp: join(dir, manifest.esp.file),
+    rootfs: join(dir, manifest.rootfs.file),
+    answerReference: join(import.meta.dirname, '../../fixtures/guest/answer-reference.sh'),
+  };
+}
+
 /** Debian's netboot installer (test/fixtures/netboot/build-netboot.sh); the e2e suite passes its folder. */
 export function netbootFixture() {
   const dir = process.env.TNBUILD_E2E_NETBOOT;

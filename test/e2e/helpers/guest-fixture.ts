@@ -12,5 +12,7 @@ declare module 'vitest' {
     guestFixture: GuestFixture;
     /** The folder test/fixtures/netboot/build-netboot.sh filled: Debian's netboot installer kernel and initrd. */
     netbootDir: string;
+    /** The folder of `build-guest.sh arm64`: the aarch64 test guest's GRUB EFI medium, ESP image and rootfs. */
+    guestArm64Dir: string;
   }
 }

@@ -1,0 +1,97 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+
+const REPO = join(import.meta.dirname, '..');
+
+/** The folder a fixture script prints (it builds the guest once, then reuses it). */
+function fixture(...args: string[]): string {
+  return execFileSync('bash', [join(REPO, 'test/fixtures/guest/build-guest.sh'), ...args], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+    .trim()
+    .split('\n')
+    .pop()!;
+}
+
+interface ArchRun {
+  readonly arch: 'x86_64' | 'aarch64';
+  readonly base: string;
+  readonly layer: string;
+}
+
+const RUNS: readonly ArchRun[] = [
+  { arch: 'x86_64', base: 'guest', layer: 'peer-x86' },
+  { arch: 'aarch64', base: 'guest-arm64', layer: 'layer-arm64' },
+];
+
+/**
+ * aarch64 against x86_64 under TCG on this host, the same work in the same run (issue: aarch64 end to end): the test
+ * guest's ISO install into a base template, a child layer on a linked clone of it, a clone's boot to SSH, and its
+ * graceful stop. The e2e recipes are the workload; everything lives in ~/.cache/tnbuild-bench-arch.
+ */
+export async function benchArch(print: (line: string) => void = console.log): Promise<void> {
+  const root = join(process.env.TNBUILD_TEST_CACHE ?? join(homedir(), '.cache'), 'tnbuild-bench-arch');
+  const home = join(root, 'home');
+  mkdirSync(home, { recursive: true });
+  const env = {
+    ...process.env,
+    HOME: home,
+    CI: 'true',
+    TNBUILD_E2E_GUEST: fixture(),
+    TNBUILD_E2E_GUEST_ARM64: fixture('arm64'),
+    TNBUILD_VMS_DIR: join(home, 'vms'),
+    TNBUILD_CACHE: join(root, 'cache'),
+  };
+  const seconds = new Map<string, Record<string, number>>();
+  for (const run of RUNS) {
+    const flags = ['--recipes', join(REPO, 'test/e2e/recipes'), '--output', join(root, 'output')];
+    const tnbuild = async (...args: string[]) => {
+      const started = performance.now();
+      const split = args.indexOf('--');
+      const argv =
+        split < 0
+          ? [...args, ...flags, '--arch', run.arch]
+          : [...args.slice(0, split), ...flags, '--arch', run.arch, ...args.slice(split)];
+      const result = await execa(join(REPO, 'bin/tnbuild.js'), argv, { env, reject: false, all: true });
+      return { ok: result.exitCode === 0, s: (performance.now() - started) / 1000, out: String(result.all) };
+    };
+    const must = async (...args: string[]) => {
+      const result = await tnbuild(...args);
+      if (!result.ok) throw new Error(`${run.arch}: tnbuild ${args.join(' ')} failed:\n${result.out}`);
+      return result.s;
+    };
+    const times: Record<string, number> = {};
+    times['ISO install → base template'] = await must('recipe', run.base, '--force');
+    times['child layer (linked clone, provision, seal, flatten)'] = await must(
+      'recipe',
+      run.layer,
+      '--force',
+    );
+    await tnbuild('vm', 'destroy', run.layer, '--force');
+    await must('vm', 'create', run.layer);
+    const booted = performance.now();
+    await must('vm', 'start', run.layer);
+    for (;;) {
+      if ((await tnbuild('vm', 'ssh', run.layer, '--', 'true')).ok) break;
+      if (performance.now() - booted > 900_000) throw new Error(`${run.arch}: the clone never answered SSH`);
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+    times['clone boot to SSH'] = (performance.now() - booted) / 1000;
+    times['graceful stop (ACPI power button)'] = await must('vm', 'stop', run.layer);
+    await tnbuild('vm', 'destroy', run.layer, '--force');
+    seconds.set(run.arch, times);
+  }
+  const x86 = seconds.get('x86_64')!;
+  const arm = seconds.get('aarch64')!;
+  print(`${'phase (TCG, 2 cores)'.padEnd(54)} ${'x86_64'.padStart(8)} ${'aarch64'.padStart(8)}  ratio`);
+  for (const phase of Object.keys(x86)) {
+    const [a, b] = [x86[phase]!, arm[phase]!];
+    print(
+      `${phase.padEnd(54)} ${a.toFixed(1).padStart(7)}s ${b.toFixed(1).padStart(7)}s  ${(b / a).toFixed(2)}×`,
+    );
+  }
+}
