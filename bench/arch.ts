@@ -1,21 +1,10 @@
-import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import { guestFixtureFolder } from './guest-fixture.ts';
 
 const REPO = join(import.meta.dirname, '..');
-
-/** The folder a fixture script prints (it builds the guest once, then reuses it). */
-function fixture(...args: string[]): string {
-  return execFileSync('bash', [join(REPO, 'test/fixtures/guest/build-guest.sh'), ...args], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
-    .trim()
-    .split('\n')
-    .pop()!;
-}
 
 interface ArchRun {
   readonly arch: 'x86_64' | 'aarch64';
@@ -41,8 +30,8 @@ export async function benchArch(print: (line: string) => void = console.log): Pr
     ...process.env,
     HOME: home,
     CI: 'true',
-    TNBUILD_E2E_GUEST: fixture(),
-    TNBUILD_E2E_GUEST_ARM64: fixture('arm64'),
+    TNBUILD_E2E_GUEST: guestFixtureFolder(),
+    TNBUILD_E2E_GUEST_ARM64: guestFixtureFolder('arm64'),
     TNBUILD_VMS_DIR: join(home, 'vms'),
     TNBUILD_CACHE: join(root, 'cache'),
   };

@@ -1,8 +1,8 @@
-import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import { guestFixtureFolder } from './guest-fixture.ts';
 
 const REPO = join(import.meta.dirname, '..');
 
@@ -12,13 +12,7 @@ const REPO = join(import.meta.dirname, '..');
  * The first run builds the two templates once (minutes under TCG) into ~/.cache/tnbuild-bench.
  */
 export async function benchCachedReinstall(print: (line: string) => void = console.log): Promise<void> {
-  const guest = execFileSync('bash', [join(REPO, 'test/fixtures/guest/build-guest.sh')], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
-    .trim()
-    .split('\n')
-    .pop()!;
+  const guest = guestFixtureFolder();
   const root = join(process.env.TNBUILD_TEST_CACHE ?? join(homedir(), '.cache'), 'tnbuild-bench');
   const home = join(root, 'home');
   mkdirSync(home, { recursive: true });
