@@ -53,15 +53,22 @@ export function renderStopScript(record: VmRecord, paths: VmPaths): string {
     )})); s.on("error", () => {}); setTimeout(() => s.destroy(), 500)' ${shellWord(paths.qmpSocket)}`;
   return [
     '#!/bin/sh',
-    `# Stops the VM ${record.name}: ACPI power button, up to 60 s for the guest, then QEMU quits, then SIGKILL.`,
+    `# Stops the VM ${record.name}: ACPI power button, up to 60 s (TNBUILD_STOP_WAIT) for the guest, then QEMU quits, then SIGKILL.`,
     'set -u',
     `pidfile=${shellWord(paths.pidFile)}`,
     'pid=$(cat "$pidfile" 2>/dev/null) || pid=',
-    'running() { [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; }',
+    // Only a positive number: `kill -0 -1` succeeds and `kill -KILL -1` signals every process.
+    'case "$pid" in "" | *[!0-9]* | 0*) pid= ;; esac',
+    // QEMU started with this pid file, not whatever process reuses a stale pid after a host reboot.
+    'running() {',
+    '  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1',
+    '  if [ -r "/proc/$pid/cmdline" ]; then tr "\\0" "\\n" <"/proc/$pid/cmdline" | grep -qxF -- "$pidfile"',
+    '  else ps -p "$pid" -o command= | grep -qF -- "$pidfile"; fi',
+    '}',
     `running || { echo '${record.name} is not running'; exit 0; }`,
     qmp('system_powerdown'),
     'i=0',
-    'while running && [ "$i" -lt 60 ]; do sleep 1; i=$((i + 1)); done',
+    'while running && [ "$i" -lt "${TNBUILD_STOP_WAIT:-60}" ]; do sleep 1; i=$((i + 1)); done',
     `running && { echo '${record.name} ignored the power button; quitting QEMU'; ${qmp('quit')}; sleep 2; }`,
     'running && kill -KILL "$pid"',
     'rm -f "$pidfile"',

@@ -232,6 +232,24 @@ describe('VM lifecycle on a real QEMU', () => {
     expect(existsSync(paths.pidFile)).toBe(false);
   });
 
+  it('has a stop script that never signals a process reusing a stale pid, nor a pid file that is not a pid', async () => {
+    const sandbox = await newSandbox();
+    const { paths } = await createTestVm(sandbox, 'stale-script');
+    const bystander = execa('sleep', ['300']);
+    try {
+      for (const content of [`${bystander.pid}\n`, '-1\n', '0\n', '  \n']) {
+        await writeFile(paths.pidFile, content);
+        // A bounded run: the script as it was waited 60 s for the "VM", then sent SIGKILL to the pid (or to -1).
+        const stop = await execa('sh', [paths.stopScript], { timeout: 10_000, killSignal: 'SIGKILL' });
+        expect(stop.stdout, JSON.stringify(content)).toBe('stale-script is not running');
+      }
+      expect(isAlive(bystander.pid)).toBe(true);
+    } finally {
+      bystander.kill('SIGKILL');
+      await bystander.catch(() => {});
+    }
+  });
+
   it('has a stop script that works on its own', async () => {
     const sandbox = await newSandbox();
     const { paths } = await createTestVm(sandbox, 'scripted');
@@ -239,5 +257,12 @@ describe('VM lifecycle on a real QEMU', () => {
     await execa('sh', [paths.startScript]);
     started.push({ sandbox, name: 'scripted' });
     expect((await vmStatus('scripted', { vmsRoot: sandbox.vmsRoot })).state).toBe('running');
+    // It knows its own QEMU (started with its pid file): the blank guest ignores the button, so QEMU is told to quit.
+    const stop = await execa('sh', [paths.stopScript], { env: { TNBUILD_STOP_WAIT: '1' }, timeout: 30_000 });
+    expect(stop.stdout.split('\n')).toEqual([
+      'scripted ignored the power button; quitting QEMU',
+      'scripted stopped',
+    ]);
+    expect((await vmStatus('scripted', { vmsRoot: sandbox.vmsRoot })).state).toBe('stopped');
   });
 });
