@@ -1,6 +1,9 @@
+import { appendFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { TnbuildError } from '../errors/index.ts';
 import { silentLogger } from '../host/command-runner.ts';
+import { redactSecrets } from '../host/secret-values.ts';
 import { commandBoundToParent, isExecFailure } from './bind-to-parent.ts';
 import { buildQemuArgs } from './build-qemu-args.ts';
 import type { MachineSpec } from './machine-spec.ts';
@@ -9,14 +12,13 @@ import { QmpClient } from './qmp-client.ts';
 import { connectSerialConsole, type SerialConsole } from './serial-console.ts';
 import { waitAtMost } from './wait-at-most.ts';
 
-function stderrTailOf(stderr: unknown): string[] {
+function stderrLinesOf(stderr: unknown): string[] {
   return (
     String(stderr ?? '')
       .trimEnd()
       .split('\n')
       // QEMU's note that it waits for the serial client is expected, not a symptom.
       .filter((line) => line && !line.includes('info: QEMU waiting for connection'))
-      .slice(-20)
   );
 }
 
@@ -33,17 +35,24 @@ class ExecaQemuProcess implements QemuProcess {
   constructor(
     private readonly child: QemuChild,
     private readonly qmpSocket: string,
+    qemuLog: string,
   ) {
-    this.exited = child.then((result) => {
+    this.exited = child.then(async (result) => {
       this.hasExited = true;
       if (result.failed && result.exitCode === undefined && result.signal === undefined) {
         this.spawnError = result.shortMessage;
       }
-      return {
+      const exit = {
         ...(result.exitCode === undefined ? {} : { exitCode: result.exitCode }),
         ...(result.signal === undefined ? {} : { signal: result.signal }),
-        stderrTail: stderrTailOf(result.stderr),
+        stderrTail: stderrLinesOf(result.stderr).slice(-20),
       };
+      await logQemu(
+        qemuLog,
+        `exited (${exit.signal ?? `exit ${exit.exitCode}`})`,
+        stderrLinesOf(result.stderr).map((line) => `stderr: ${line}`),
+      );
+      return exit;
     });
   }
 
@@ -92,6 +101,15 @@ async function confirmRunning(qemu: ExecaQemuProcess, qmpSocket: string): Promis
 }
 
 /**
+ * `qemu.log` beside the serial log, appended per QEMU run: its command line when it starts, how it ended and all it
+ * wrote to stderr. A failed build keeps it whatever onError says; its error names the serial log's folder.
+ */
+async function logQemu(path: string, event: string, lines: readonly string[]): Promise<void> {
+  const text = [`# ${new Date().toISOString()} ${event}`, ...lines, ''].join('\n');
+  await appendFile(path, redactSecrets(text), { mode: 0o600 }).catch(() => undefined);
+}
+
+/**
  * Starts QEMU with execa. It dies with this process (execa's cleanup on exit and signals; on Linux also the kernel's
  * parent-death signal, so even a SIGKILLed builder leaves nothing running), on abort, and when start fails.
  */
@@ -102,9 +120,11 @@ export const execaQemuLauncher: QemuLauncher = {
     logger.debug(`starting ${options.binary} ${args.join(' ')}`);
     if (options.signal?.aborted)
       throw new TnbuildError('TNB306', 'the build was interrupted before QEMU started');
+    const qemuLog = join(dirname(spec.serialLog), 'qemu.log');
+    await logQemu(qemuLog, 'started', [[options.binary, ...args].join(' ')]);
     const [file, argv] = commandBoundToParent(options.binary, args);
     const child = execa(file, argv, QEMU_OPTIONS);
-    const qemu = new ExecaQemuProcess(child, spec.qmpSocket);
+    const qemu = new ExecaQemuProcess(child, spec.qmpSocket, qemuLog);
     const onAbort = (): void => void qemu.kill();
     options.signal?.addEventListener('abort', onAbort, { once: true });
     void qemu.exited.then(() => options.signal?.removeEventListener('abort', onAbort));

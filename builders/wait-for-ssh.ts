@@ -33,6 +33,13 @@ function tryOnce(options: WaitForSshOptions, timeoutMs: number): Promise<string>
   return new Promise((resolve, reject) => {
     const client = new ssh2.Client();
     let hostKey: string | undefined;
+    // An interrupt ends the attempt at once, not when a guest that accepts TCP but never answers times out.
+    const onAbort = (): void => {
+      client.end();
+      reject(new Error('interrupted'));
+    };
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    client.once('close', () => options.signal?.removeEventListener('abort', onAbort));
     client.once('ready', () => {
       client.end();
       resolve(hostKey ?? '');

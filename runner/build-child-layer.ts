@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -142,10 +142,54 @@ export async function withBuildVm<T>(
         level: 'warn',
         message: `kept the build VM for debugging: ${vmsRoot}/${BUILD_VM}`,
       });
-    throw error;
+    await stopVm(BUILD_VM, { vmsRoot, deadlineMs: 1_000 }).catch(() => {});
+    throw await keepBuildVmLogs(vmsRoot, context.logDir, error);
   } finally {
     await stopVm(BUILD_VM, { vmsRoot, deadlineMs: 1_000 }).catch(() => {});
     if (keep) await redactFileInPlace(join(vmsRoot, BUILD_VM, 'serial.log'));
     else await rm(vmsRoot, { recursive: true, force: true });
   }
+}
+
+/**
+ * Whatever `onError` says, a failed build VM leaves its console and QEMU's command line in the layer's log folder
+ * (secrets redacted), and the error names that folder: the next unexplained failure explains itself.
+ */
+async function keepBuildVmLogs(vmsRoot: string, logDir: string, error: unknown): Promise<unknown> {
+  const paths = vmPaths(vmsRoot, BUILD_VM);
+  const kept: string[] = [];
+  for (const [from, to] of [
+    [paths.serialLog, 'serial.log'],
+    [paths.startScript, 'qemu-command.sh'],
+  ] as const) {
+    const target = join(logDir, to);
+    if (
+      await copyFile(from, target).then(
+        () => true,
+        () => false,
+      )
+    ) {
+      await redactFileInPlace(target);
+      kept.push(to);
+    }
+  }
+  if (!(error instanceof TnbuildError) || kept.length === 0) return error;
+  const serial = await readFile(join(logDir, 'serial.log'), 'latin1').catch(() => '');
+  const tail = serial
+    .split(/\r?\n/)
+    .map((line) => line.trimEnd())
+    .filter((line) => line !== '')
+    .slice(-8);
+  return new TnbuildError(error.code, error.message, {
+    cause: error.cause,
+    hint: error.hint,
+    details: [
+      ...error.details,
+      ...(tail.length > 0 ? ['console tail:', ...tail.map((line) => `  ${line}`)] : []),
+      `logs: ${logDir} (${kept.join(', ')})`,
+    ],
+    ...(error.file !== undefined && { file: error.file }),
+    ...(error.field !== undefined && { field: error.field }),
+    ...(error.line !== undefined && { line: error.line }),
+  });
 }

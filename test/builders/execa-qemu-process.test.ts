@@ -62,10 +62,17 @@ describe('QEMU process (real QEMU, TCG)', () => {
     expect(await readFile(spec.serialLog, 'latin1')).toContain('UEFI firmware');
   });
 
-  it('kill ends QEMU with SIGKILL', async () => {
+  it('kill ends QEMU with SIGKILL; qemu.log beside the serial log has its command line and its end', async () => {
     const qemu = await start();
     await expect(qemu.kill()).resolves.toMatchObject({ signal: 'SIGKILL' });
     expect(qemu.hasExited).toBe(true);
+    const log = (await readFile(join(dir, 'qemu.log'), 'utf8')).split('\n');
+    expect(log).toEqual([
+      expect.stringMatching(/^# \S+ started$/),
+      expect.stringMatching(/^qemu-system-x86_64 -nodefaults .* -serial chardev:serial0 /),
+      expect.stringMatching(/^# \S+ exited \(SIGKILL\)$/),
+      '',
+    ]);
   });
 
   it('an abort signal kills QEMU', async () => {
@@ -92,6 +99,9 @@ describe('QEMU process (real QEMU, TCG)', () => {
     const details = (error as { details: string[] }).details;
     expect(details[0]).toMatch(/^command: qemu-system-x86_64 -nodefaults/);
     expect(details.join('\n')).toContain('missing.qcow2');
+    expect(await readFile(join(dir, 'qemu.log'), 'utf8')).toMatch(
+      /# \S+ exited \(exit 1\)\nstderr: .*missing\.qcow2/,
+    );
   });
 
   it.each(['SIGTERM', 'SIGINT', 'SIGKILL'] as const)(

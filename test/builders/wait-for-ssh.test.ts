@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { type AddressInfo, createServer } from 'node:net';
 import { Server, utils } from 'ssh2';
 import { afterEach, describe, expect, it } from 'vitest';
 import { generateBuildKey } from '../../builders/build-key.ts';
@@ -116,5 +117,29 @@ describe('SSH readiness', () => {
         stopped: () => 'QEMU exited',
       }),
     ).rejects.toMatchObject({ code: 'TNB400', message: 'SSH never came up: QEMU exited' });
+  });
+
+  it('an interrupt ends an attempt on a port that accepts TCP but never speaks SSH, not its 20 s handshake wait', async () => {
+    // What user-mode networking does while the guest boots: the forward accepts, nothing answers.
+    const silent = createServer(() => {});
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as AddressInfo;
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 300);
+    const started = Date.now();
+    try {
+      await expect(
+        waitForSsh({
+          host: '127.0.0.1',
+          port,
+          username: 'root',
+          privateKey: generateBuildKey().privateKey,
+          signal: controller.signal,
+        }),
+      ).rejects.toMatchObject({ code: 'TNB306' });
+      expect(Date.now() - started).toBeLessThan(10_000);
+    } finally {
+      silent.close();
+    }
   });
 });

@@ -1,0 +1,42 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { silentLogger } from '../../host/command-runner.ts';
+import { execaCommandRunner } from '../../host/execa-command-runner.ts';
+import { withBuildVm } from '../../runner/build-child-layer.ts';
+import type { LayerContext } from '../../runner/layer-context.ts';
+import { newSandbox } from '../vms/helpers.ts';
+
+// A child layer's build VM on a blank template under real QEMU (TCG): SeaBIOS finds nothing to boot, so SSH never
+// comes up, as in the unexplained "never answered SSH" failure. The build is stopped while it waits.
+describe('a failed build VM', () => {
+  it('leaves its console and QEMU command line in the layer’s log folder and names it, with onError remove', async () => {
+    const sandbox = await newSandbox('build-vm-logs');
+    const logDir = join(sandbox.dir, 'output/logs/child-x86_64-000000000000');
+    const before = new Set(readdirSync(tmpdir()).filter((name) => name.startsWith('tnbuild-vm-')));
+    const context = {
+      layer: { recipe: 'child', arch: 'x86_64' },
+      recipe: { machine: { cpus: 1, memoryBytes: 128 * 2 ** 20 } },
+      logDir,
+      accel: 'tcg',
+      onError: 'remove',
+      runner: execaCommandRunner,
+      logger: silentLogger,
+      emit: () => {},
+      signal: AbortSignal.timeout(4000),
+    } as unknown as LayerContext;
+    await import('node:fs/promises').then((fs) => fs.mkdir(logDir, { recursive: true }));
+
+    const failure = await withBuildVm(context, sandbox.template, async () => 'never').catch((error) => error);
+    expect(failure).toMatchObject({ code: 'TNB306' });
+    expect(failure.details).toContain(`logs: ${logDir} (serial.log, qemu-command.sh)`);
+    expect(existsSync(join(logDir, 'serial.log'))).toBe(true);
+    const command = readFileSync(join(logDir, 'qemu-command.sh'), 'utf8');
+    expect(command).toMatch(/^exec \S*qemu-system-x86_64/m);
+    expect(command).toContain('-pidfile');
+    // Nothing else stays: the build VM's folder is removed, as onError remove says.
+    const after = readdirSync(tmpdir()).filter((name) => name.startsWith('tnbuild-vm-') && !before.has(name));
+    expect(after).toEqual([]);
+  });
+});
