@@ -1,5 +1,6 @@
 import { UNIX_NAME } from '../dsl/fields.ts';
 import { TnbuildError } from '../errors/index.ts';
+import { quoteWords } from '../provisioners/shell-quote.ts';
 import { loadVm } from './vm-status.ts';
 import { resolveVmsRoot } from './vms-root.ts';
 
@@ -9,7 +10,10 @@ export interface SshVmOptions {
   readonly user?: string;
   /** @default ssh's own choice (~/.ssh/id_*, the agent) */
   readonly identityFile?: string;
-  /** Run this instead of a login shell. */
+  /**
+   * Run this instead of a login shell. One word is a command line for the guest's shell, as with ssh; several are an
+   * argv, each word reaching the program as given (as with `limactl shell` or `docker exec`), not re-split by ssh.
+   */
   readonly command?: readonly string[];
 }
 
@@ -47,7 +51,12 @@ export async function sshVm(
     // Everything after `--` is the destination and the command, never an option, whatever the user name holds.
     '--',
     `${user}@127.0.0.1`,
-    ...(options.command ?? []),
+    ...remoteCommand(options.command ?? []),
   ];
   return { file: 'ssh', args };
+}
+
+/** ssh joins its command words with spaces for the remote shell: `sh -c 'a; b'` would run `sh -c a`, then `b`. */
+function remoteCommand(command: readonly string[]): string[] {
+  return command.length <= 1 ? [...command] : [quoteWords(command)];
 }

@@ -160,10 +160,18 @@ describe('VM lifecycle on a real QEMU', () => {
         'CheckHostIP=no',
         '--',
         'warden@127.0.0.1',
-        'uname',
-        '-a',
+        'uname -a',
       ],
     });
+    // Several words are an argv: ssh would join them for the remote shell, which would split and expand them again.
+    const argv = async (command: string[]) =>
+      (await sshVm('pinned', { vmsRoot: sandbox.vmsRoot, command })).args.slice(12);
+    expect(await argv(['sh', '-c', 'uname -m; id -un'])).toEqual(["sh -c 'uname -m; id -un'"]);
+    expect(await argv(['echo', '$(touch /tmp/owned)', "it's"])).toEqual([
+      `echo '$(touch /tmp/owned)' 'it'\\''s'`,
+    ]);
+    // One word is the guest shell's command line, as with ssh.
+    expect(await argv(['hostname; id -un'])).toEqual(['hostname; id -un']);
     // A user that would be read as an ssh option never reaches the argv.
     await expect(
       sshVm('pinned', { vmsRoot: sandbox.vmsRoot, user: '-oProxyCommand=touch /tmp/owned' }),
