@@ -42,15 +42,16 @@ class ExecaQemuProcess implements QemuProcess {
       if (result.failed && result.exitCode === undefined && result.signal === undefined) {
         this.spawnError = result.shortMessage;
       }
+      const stderr = stderrLinesOf(result.stderr);
       const exit = {
         ...(result.exitCode === undefined ? {} : { exitCode: result.exitCode }),
         ...(result.signal === undefined ? {} : { signal: result.signal }),
-        stderrTail: stderrLinesOf(result.stderr).slice(-20),
+        stderrTail: stderr.slice(-20),
       };
       await logQemu(
         qemuLog,
         `exited (${exit.signal ?? `exit ${exit.exitCode}`})`,
-        stderrLinesOf(result.stderr).map((line) => `stderr: ${line}`),
+        stderr.map((line) => `stderr: ${line}`),
       );
       return exit;
     });

@@ -54,6 +54,18 @@ export class TnbuildError extends Error {
       details: this.details,
     });
   }
+
+  /** A copy with more detail lines after its own (what a caller learned about the failure: logs, a console tail). */
+  withDetails(extra: readonly string[]): TnbuildError {
+    return new TnbuildError(this.code, this.message, {
+      file: this.file,
+      field: this.field,
+      line: this.line,
+      hint: this.hint,
+      cause: this.cause,
+      details: [...this.details, ...extra],
+    });
+  }
 }
 
 export function isTnbuildError(error: unknown): error is TnbuildError {

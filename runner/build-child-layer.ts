@@ -1,6 +1,7 @@
 import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { tailLines } from '../builders/console-text.ts';
 import {
   generateBuildKey,
   pickFreePort,
@@ -174,22 +175,9 @@ async function keepBuildVmLogs(vmsRoot: string, logDir: string, error: unknown):
     }
   }
   if (!(error instanceof TnbuildError) || kept.length === 0) return error;
-  const serial = await readFile(join(logDir, 'serial.log'), 'latin1').catch(() => '');
-  const tail = serial
-    .split(/\r?\n/)
-    .map((line) => line.trimEnd())
-    .filter((line) => line !== '')
-    .slice(-8);
-  return new TnbuildError(error.code, error.message, {
-    cause: error.cause,
-    hint: error.hint,
-    details: [
-      ...error.details,
-      ...(tail.length > 0 ? ['console tail:', ...tail.map((line) => `  ${line}`)] : []),
-      `logs: ${logDir} (${kept.join(', ')})`,
-    ],
-    ...(error.file !== undefined && { file: error.file }),
-    ...(error.field !== undefined && { field: error.field }),
-    ...(error.line !== undefined && { line: error.line }),
-  });
+  const tail = tailLines(await readFile(join(logDir, 'serial.log'), 'latin1').catch(() => ''), 8);
+  return error.withDetails([
+    ...(tail.length > 0 ? ['console tail:', ...tail.map((line) => `  ${line}`)] : []),
+    `logs: ${logDir} (${kept.join(', ')})`,
+  ]);
 }
