@@ -1,5 +1,6 @@
 import { benchArch } from './arch.ts';
 import { benchCachedReinstall } from './cached-reinstall.ts';
+import { benchPacker } from './packer.ts';
 import { benchProvisionNoop } from './provision-noop.ts';
 import { benchRegistry } from './registry.ts';
 import { benchStartup } from './startup.ts';
@@ -27,4 +28,9 @@ if (only === 'arch') {
   // Opt-in by name: both architectures' installs under TCG take about ten minutes.
   console.log('\n== aarch64 against x86_64 under TCG: install, layer, clone boot, stop');
   await benchArch();
+}
+if (only === 'packer') {
+  // Opt-in by name: two media, each built by both tools TNBUILD_BENCH_RUNS times (default 2), takes 15+ minutes.
+  console.log('\n== tnbuild against Packer 1.6.6 on the same media, the same served files and provisioning');
+  await benchPacker();
 }
