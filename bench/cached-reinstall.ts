@@ -81,4 +81,13 @@ export async function benchCachedReinstall(print: (line: string) => void = conso
     print(`  ${name} boot to SSH-ready: ${((performance.now() - sshStarted) / 1000).toFixed(1)} s (TCG)`);
   }
   for (const [name] of vms) await tnbuild('vm', 'stop', name);
+
+  // The same reinstall as one command: the clones made and started side by side in one process. The guest recipe's
+  // clone is trustnet-guest here (install takes each recipe's own VM name), on trustnet-node's ports.
+  await tnbuild('vm', 'destroy', 'trustnet-node', '--force');
+  const installed = await tnbuild('install', 'guest', 'registry', '--replace');
+  print(
+    `\`tnbuild install guest registry --replace\` (templates stored, VMs made and started side by side): ${installed.ms.toFixed(0)} ms with the CLI, ${/VMs ready in ([0-9.]+) s/.exec(installed.out)?.[1] ?? '?'} s of it for the VMs   goal ≤ 1000 ms`,
+  );
+  for (const name of ['trustnet-guest', 'trustnet-registry']) await tnbuild('vm', 'stop', name);
 }

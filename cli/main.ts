@@ -200,8 +200,8 @@ export function createCli() {
 
   withDownloadOptions(
     cli.command(
-      'install',
-      'Build or reuse the node and registry templates, clone both into ~/vms and start them',
+      'install [...recipes]',
+      'Build or reuse the templates (default: node and registry), clone each into ~/vms and start them side by side',
     ),
   )
     .option('--replace', 'Recreate VMs that exist already')
@@ -210,11 +210,12 @@ export function createCli() {
       'Public key the clones let in (default: ~/.ssh/id_ed25519.pub, else one made in ~/.vms/ssh)',
     )
     .option('--accel <accel>', 'auto | kvm | hvf | tcg', { default: 'auto' })
-    .action(async (flags: Flags) => {
+    .action(async (names: string[], flags: Flags) => {
       const { install } = await import('./install.ts');
       print(
         await install({
           ...globalOptions(flags),
+          names,
           ...downloadFlags(flags),
           replace: Boolean(flags.replace),
           accel: oneOf('--accel', flags.accel, ['auto', 'kvm', 'hvf', 'tcg'] as const),

@@ -154,6 +154,43 @@ describe('tnbuild on the offline Debian guest (TCG, real apt)', () => {
   });
 
   step(
+    'install makes and starts both clones side by side; --replace stops the running ones and recreates them',
+    async () => {
+      const names = ['trustnet-guest', 'trustnet-registry'];
+      const sshBoth = () =>
+        Promise.all(
+          names.map((name) => whenBooted(() => tnbuild(['vm', 'ssh', name, '--', 'cat', '/etc/machine-id']))),
+        );
+      try {
+        const installed = await tnbuild(['install', 'guest', 'registry']);
+        expect(installed.exitCode, installed.out).toBe(0);
+        for (const name of names) expect(installed.out).toMatch(new RegExp(`started ${name} \\(pid \\d+\\)`));
+        const first = await sshBoth();
+        for (const ssh of first) expect(ssh.exitCode, ssh.out).toBe(0);
+
+        const kept = await tnbuild(['install', 'guest', 'registry']);
+        expect(kept.exitCode, kept.out).toBe(0);
+        expect(kept.out).toContain('trustnet-registry exists; kept it');
+
+        const replaced = await tnbuild(['install', 'guest', 'registry', '--replace']);
+        expect(replaced.exitCode, replaced.out).toBe(0);
+        for (const name of names) {
+          expect(replaced.out).toMatch(new RegExp(`stopped ${name} to replace it \\(acpi`));
+          expect(replaced.out).toMatch(new RegExp(`started ${name} \\(pid \\d+\\)`));
+        }
+        // Recreated: a new identity on each.
+        const second = await sshBoth();
+        for (const [index, ssh] of second.entries()) {
+          expect(ssh.exitCode, ssh.out).toBe(0);
+          expect(ssh.out.trim()).not.toBe(first[index]!.out.trim());
+        }
+      } finally {
+        for (const name of names) await tnbuild(['vm', 'destroy', name, '--force']);
+      }
+    },
+  );
+
+  step(
     'check mode boots the stored registry template and finds it converged: every step ok, changed=0',
     async () => {
       const result = await tnbuild(['recipe', 'registry', '--check', '--diff']);

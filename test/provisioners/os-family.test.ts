@@ -179,7 +179,7 @@ describe('Debian', () => {
     `);
     expect(debian.reloadDefinitions()).toMatchInlineSnapshot(`"systemctl daemon-reload"`);
     expect(debian.enableService('cometbft', true)).toMatchInlineSnapshot(
-      `"systemctl enable --now cometbft.service"`,
+      `"systemctl enable --no-reload --now cometbft.service"`,
     );
     expect(debian.restartService('cometbft')).toMatchInlineSnapshot(`"systemctl restart cometbft.service"`);
   });
