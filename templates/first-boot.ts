@@ -49,7 +49,9 @@ export function firstBootFiles(family: OsFamily): GuestFile[] {
 /** What enables the service once the files are in place (run as root in the booted guest). */
 export function firstBootInstallCommands(family: OsFamily): string[] {
   if (family === 'alpine') return ['rc-update add tnbuild-first-boot boot'];
-  return ['systemctl enable tnbuild-first-boot.service'];
+  // No reload: the guest is sealed and powered off next; the link is read at the next boot (a reload is seconds
+  // under TCG).
+  return ['systemctl enable --no-reload tnbuild-first-boot.service'];
 }
 
 /** Files and commands as one sh script, for a runner that can only exec: heredocs, chmods, then enabling. */

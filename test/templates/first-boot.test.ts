@@ -21,7 +21,7 @@ describe('the first-boot service files', () => {
       expect(firstBootInstallCommands(family)).toEqual(
         family === 'alpine'
           ? ['rc-update add tnbuild-first-boot boot']
-          : ['systemctl enable tnbuild-first-boot.service'],
+          : ['systemctl enable --no-reload tnbuild-first-boot.service'],
       );
       await expect(renderFirstBootInstallScript(family)).toMatchFileSnapshot(
         `./__snapshots__/install-first-boot-${family}.sh`,

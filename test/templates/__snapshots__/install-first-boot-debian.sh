@@ -230,4 +230,4 @@ StandardOutput=journal+console
 WantedBy=multi-user.target
 TNBUILD_FILE_END
 chmod 0644 /etc/systemd/system/tnbuild-first-boot.service
-systemctl enable tnbuild-first-boot.service
+systemctl enable --no-reload tnbuild-first-boot.service
