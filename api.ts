@@ -18,5 +18,6 @@ export type { BuildEvent, BuildListener } from './runner/build-event.ts';
 export { checkBuild } from './runner/check-build.ts';
 export { planRecipe } from './runner/plan-recipe.ts';
 export { type BuildResult, type RunBuildOptions, runBuild } from './runner/run-build.ts';
+export { type NamedBuild, runBuilds } from './runner/run-builds.ts';
 export * from './templates/index.ts';
 export * from './vms/index.ts';

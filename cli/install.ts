@@ -29,7 +29,7 @@ export async function install(options: InstallOptions): Promise<string[]> {
     (event, text) =>
       into.push(options.json ? JSON.stringify({ time: new Date().toISOString(), ...event }) : text);
   const names = options.names?.length ? options.names : ['node', 'registry'];
-  for (const name of names) lines.push(...(await recipe(name, options)));
+  lines.push(...(await recipe(names, options)));
   const started = Date.now();
   const perVm = names.map((): string[] => []);
   const results = await Promise.allSettled(

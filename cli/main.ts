@@ -56,6 +56,13 @@ function wholeNumber(flag: string, value: unknown): number {
   throw new TnbuildError('TNB110', `${flag} must be a whole number, got "${text}"`);
 }
 
+function parallelFlag(flags: Flags): { parallel?: number } {
+  if (flags.parallel === undefined) return {};
+  const parallel = wholeNumber('--parallel', flags.parallel);
+  if (parallel < 1) throw new TnbuildError('TNB110', '--parallel must be at least 1, got 0');
+  return { parallel };
+}
+
 const ACTIONS: Record<string, readonly Action[]> = {
   vm: VM_ACTIONS,
   templates: TEMPLATES_ACTIONS,
@@ -171,7 +178,10 @@ export function createCli() {
     });
 
   withDownloadOptions(
-    cli.command('recipe <name>', 'Build a recipe into a template (a cache hit when nothing changed)'),
+    cli.command(
+      'recipe <name> [...more]',
+      'Build recipes into templates, side by side (a cache hit when nothing changed)',
+    ),
   )
     .option('--force', 'Rebuild the recipe even when its template is stored')
     .option('--check', 'Report what would change (boots a throwaway clone; changes and stores nothing)')
@@ -182,12 +192,14 @@ export function createCli() {
     .option('--on-error <what>', 'remove | keep the build disk after a failure, for debugging', {
       default: 'remove',
     })
-    .action(async (name: string, flags: Flags) => {
+    .option('--parallel <n>', 'How many recipes build at once (default: what cores and free memory allow)')
+    .action(async (name: string, more: string[], flags: Flags) => {
       const { recipe } = await import('./recipe.ts');
       print(
-        await recipe(name, {
+        await recipe([name, ...more], {
           ...globalOptions(flags),
           ...downloadFlags(flags),
+          ...parallelFlag(flags),
           force: Boolean(flags.force),
           check: Boolean(flags.check),
           diff: Boolean(flags.diff),
@@ -210,6 +222,7 @@ export function createCli() {
       'Public key the clones let in (default: ~/.ssh/id_ed25519.pub, else one made in ~/.vms/ssh)',
     )
     .option('--accel <accel>', 'auto | kvm | hvf | tcg', { default: 'auto' })
+    .option('--parallel <n>', 'How many templates build at once (default: what cores and free memory allow)')
     .action(async (names: string[], flags: Flags) => {
       const { install } = await import('./install.ts');
       print(
@@ -217,6 +230,7 @@ export function createCli() {
           ...globalOptions(flags),
           names,
           ...downloadFlags(flags),
+          ...parallelFlag(flags),
           replace: Boolean(flags.replace),
           accel: oneOf('--accel', flags.accel, ['auto', 'kvm', 'hvf', 'tcg'] as const),
           ...(flags.key !== undefined && { key: String(flags.key) }),

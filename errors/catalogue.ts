@@ -127,6 +127,11 @@ export const errorCatalogue = {
     title: 'Installer image missing',
     hint: 'Fetch the ISO first, or check the path given to the builder.',
   },
+  TNB310: {
+    kind: 'build',
+    title: 'Not built: a recipe it builds on failed',
+    hint: 'Fix the failure named above; the next build reuses every template that was stored.',
+  },
 
   // SSH and provisioning (TNB4xx)
   TNB400: {

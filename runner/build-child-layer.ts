@@ -44,8 +44,12 @@ export async function buildChildLayer(context: LayerContext, started: number): P
   }
   return withBuildVm(context, parent, async (vm) => {
     const { packages } = await configureGuest(context, vm);
-    await stopVm(BUILD_VM, { vmsRoot: vm.vmsRoot, deadlineMs: 120_000 });
-    return describeTemplate(context, { disk: vmPaths(vm.vmsRoot, BUILD_VM).disk, packages, started });
+    return describeTemplate(context, {
+      disk: vmPaths(vm.vmsRoot, BUILD_VM).disk,
+      packages,
+      started,
+      powerOff: () => stopVm(BUILD_VM, { vmsRoot: vm.vmsRoot, deadlineMs: 120_000 }),
+    });
   });
 }
 

@@ -36,6 +36,13 @@ export type BuildEvent =
       readonly elapsedMs: number;
     }
   | {
+      readonly type: 'layer-failed';
+      readonly recipe: string;
+      readonly key: string;
+      /** The error's first line; the whole error is the command's to report. */
+      readonly message: string;
+    }
+  | {
       readonly type: 'stage';
       readonly recipe: string;
       readonly stage: LayerStage;

@@ -74,9 +74,13 @@ export async function buildIsoLayer(context: LayerContext, started: number): Pro
   let keep = false;
   try {
     const { packages } = await configureGuest(context, guest.ssh);
-    // The seal powers the guest off; the deadline only matters when it hangs on the way down.
-    await guest.shutdown({ deadlineMs: 120_000 });
-    return await describeTemplate(context, { disk: guest.diskPath, packages, started });
+    return await describeTemplate(context, {
+      disk: guest.diskPath,
+      packages,
+      started,
+      // The seal powers the guest off; the deadline only matters when it hangs on the way down.
+      powerOff: () => guest.shutdown({ deadlineMs: 120_000 }),
+    });
   } catch (error) {
     keep = context.onError === 'keep';
     await guest.kill();

@@ -8,13 +8,41 @@ import {
   readBuildVersions,
   recipeInputs,
 } from '../templates/index.ts';
-import type { LayerContext } from './layer-context.ts';
+import { type LayerContext, runStage } from './layer-context.ts';
 
 /**
- * The sealed build disk → a standalone, compacted qcow2 next to the store (so committing it is a rename) plus
- * everything the template's manifest records.
+ * The `store` stage: the sealed guest powered off, its disk → a standalone, compacted qcow2 next to the store (so
+ * committing it is a rename), plus everything the template's manifest records. The stage's line gives both times.
  */
 export async function describeTemplate(
+  context: LayerContext,
+  built: {
+    readonly disk: string;
+    readonly packages: readonly string[];
+    readonly started: number;
+    /** Waits for the sealed guest's power-off (QEMU gone, the disk closed). */
+    readonly powerOff: () => Promise<unknown>;
+  },
+): Promise<CommitTemplateInput> {
+  const times: string[] = [];
+  const timed = async <T>(label: string, work: () => Promise<T>): Promise<T> => {
+    const start = Date.now();
+    const result = await work();
+    times.push(`${label} ${((Date.now() - start) / 1000).toFixed(1)} s`);
+    return result;
+  };
+  return runStage(
+    context,
+    'store',
+    async () => {
+      await timed('power-off', built.powerOff);
+      return timed('convert', () => describeDisk(context, built));
+    },
+    () => times.join(', '),
+  );
+}
+
+async function describeDisk(
   context: LayerContext,
   built: { readonly disk: string; readonly packages: readonly string[]; readonly started: number },
 ): Promise<CommitTemplateInput> {

@@ -12,7 +12,7 @@ import { type CommandRunner, type Logger, silentLogger } from '../host/command-r
 import { redactDeep, registerSecrets } from '../host/secret-values.ts';
 import type { BuildPlan, PlannedDownload, PlannedLayer } from '../plan/plan-build.ts';
 // The store's own modules, not templates/index.ts: a cache hit should not load the QEMU and SSH code.
-import { ensureTemplate } from '../templates/ensure-template.ts';
+import { type EnsureTemplateResult, ensureTemplate } from '../templates/ensure-template.ts';
 import { findTemplate } from '../templates/find-template.ts';
 import { openTemplateStore, type Template, type TemplateStore } from '../templates/template-store.ts';
 import { toArtifactRequest } from './artifact-request.ts';
@@ -37,6 +37,11 @@ export interface RunBuildOptions {
   readonly logger?: Logger;
   readonly onEvent?: BuildListener;
   readonly signal?: AbortSignal;
+  /**
+   * Layers other builds in this process are making now, by key (runBuilds): a build that needs one waits for it
+   * and shares its outcome, failure included, instead of polling the key's lock and building it again.
+   */
+  readonly sharedLayers?: Map<string, Promise<EnsureTemplateResult>>;
 }
 
 export interface BuildResult {
@@ -79,17 +84,44 @@ export async function runBuild(plan: BuildPlan, given: RunBuildOptions): Promise
       scratch = dirname(input.disk);
       return input;
     };
-    const result = await ensureTemplate(store, layer.key, build, {
-      force: isLast && (options.force ?? false),
-      ...(options.signal && { signal: options.signal }),
-      onWait: (holder) =>
-        emit({
-          type: 'log',
-          recipe: layer.recipe,
-          level: 'info',
-          message: `waiting for a concurrent build of this key${holder ? ` (pid ${holder.pid})` : ''}`,
-        }),
-    }).finally(() => (scratch ? rm(scratch, { recursive: true, force: true }) : undefined));
+    const force = isLast && (options.force ?? false);
+    const shared = force ? undefined : options.sharedLayers?.get(layer.key);
+    if (shared) {
+      emit({
+        type: 'log',
+        recipe: layer.recipe,
+        level: 'info',
+        message: 'waiting for this layer’s build here',
+      });
+    }
+    const ensuring =
+      shared?.then(
+        (found) => ({ ...found, outcome: found.outcome === 'stored' ? 'stored' : 'waited' }) as const,
+      ) ??
+      ensureTemplate(store, layer.key, build, {
+        force,
+        ...(options.signal && { signal: options.signal }),
+        onWait: (holder) =>
+          emit({
+            type: 'log',
+            recipe: layer.recipe,
+            level: 'info',
+            message: `waiting for a concurrent build of this key${holder ? ` (pid ${holder.pid})` : ''}`,
+          }),
+      }).finally(() => (scratch ? rm(scratch, { recursive: true, force: true }) : undefined));
+    if (!shared && options.sharedLayers) {
+      options.sharedLayers.set(layer.key, ensuring);
+      // Once stored, later builds find it in the store; a failure stays, so they fail with it instead of retrying.
+      // Whoever shares it reports that failure: it is not unhandled here.
+      ensuring.then(
+        () => options.sharedLayers?.delete(layer.key),
+        () => {},
+      );
+    }
+    const result = await ensuring.catch((error: unknown) => {
+      emit({ type: 'layer-failed', recipe: layer.recipe, key: layer.key, message: firstLine(error) });
+      throw error;
+    });
     template = result.template;
     layers.push({ recipe: layer.recipe, outcome: result.outcome });
     if (result.outcome === 'built') {
@@ -111,6 +143,10 @@ export async function runBuild(plan: BuildPlan, given: RunBuildOptions): Promise
     }
   }
   return { template: template!, layers };
+}
+
+function firstLine(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split('\n')[0]!;
 }
 
 /** Offline, every input of every layer still to build must be at hand: one error lists all that are not. */

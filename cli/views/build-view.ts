@@ -13,22 +13,28 @@ export async function showBuild<T>(
   run: (emit: BuildListener) => Promise<T>,
   write = (line: string) => console.log(line),
   json = false,
+  concurrent = false,
 ): Promise<T> {
   // JSON lines for CI systems and wrappers: every event as it happens, one object a line, with the time.
   if (json) return run((event) => write(JSON.stringify({ time: new Date().toISOString(), ...event })));
   if (!isInteractive()) {
     const started = Date.now();
     return run((event) => {
-      const line = formatBuildEvent(event);
+      // One build's failure is the command's error; among several, the line says which one stopped and when.
+      const line = event.type === 'layer-failed' && !concurrent ? undefined : formatBuildEvent(event);
       if (line) write(`[${((Date.now() - started) / 1000).toFixed(1).padStart(6)}s] ${line}`);
     });
   }
-  return showWithListr(plan, run);
+  return showWithListr(plan, run, concurrent);
 }
 
 type Task = ListrTaskWrapper<unknown, never, never>;
 
-async function showWithListr<T>(plan: BuildPlan, run: (emit: BuildListener) => Promise<T>): Promise<T> {
+async function showWithListr<T>(
+  plan: BuildPlan,
+  run: (emit: BuildListener) => Promise<T>,
+  concurrent: boolean,
+): Promise<T> {
   const { Listr } = await import('listr2');
   const settle = plan.layers.map(() => createDeferred());
   const tasks: (Task | undefined)[] = [];
@@ -39,6 +45,10 @@ async function showWithListr<T>(plan: BuildPlan, run: (emit: BuildListener) => P
     if (event.type === 'layer-cached' || event.type === 'layer-built') {
       if (task) task.title = `${event.recipe}: ${formatBuildEvent(event)?.replace(`${event.recipe}: `, '')}`;
       settle[index]?.resolve();
+      return;
+    }
+    if (event.type === 'layer-failed') {
+      settle[index]?.reject(new Error(event.message));
       return;
     }
     const line = formatBuildEvent(event);
@@ -52,12 +62,20 @@ async function showWithListr<T>(plan: BuildPlan, run: (emit: BuildListener) => P
         await settle[index]!.promise;
       },
     })),
-    { exitOnError: true },
+    // Several builds at once: each layer's task runs side by side, and one failing leaves the others running.
+    { exitOnError: !concurrent, concurrent },
   );
-  const running = run(emit).catch((error: unknown) => {
-    for (const pending of settle) pending.reject(error);
-    throw error;
-  });
+  const running = run(emit).then(
+    (result) => {
+      // Layers a failed sibling never reached are not built: their tasks end too.
+      for (const pending of settle) pending.reject(new Error('not built'));
+      return result;
+    },
+    (error: unknown) => {
+      for (const pending of settle) pending.reject(error);
+      throw error;
+    },
+  );
   // The failure is reported once, by the caller; listr2 only shows which layer it stopped in.
   running.catch(() => {});
   await listr.run().catch(() => {});

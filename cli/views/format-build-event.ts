@@ -13,6 +13,8 @@ export function formatBuildEvent(event: BuildEvent): string | undefined {
       return `${event.recipe}: cache hit${event.outcome === 'waited' ? ' (after waiting for a concurrent build)' : ''}, ${event.templateDir}`;
     case 'layer-built':
       return `${event.recipe}: template ready in ${seconds(event.elapsedMs)}, ${event.templateDir}`;
+    case 'layer-failed':
+      return `${event.recipe}: failed: ${event.message}`;
     case 'stage':
       if (event.status === 'start')
         return `${event.recipe}: ${event.stage}${event.detail ? ` (${event.detail})` : ''}`;
