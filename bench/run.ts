@@ -1,8 +1,10 @@
 import { benchArch } from './arch.ts';
 import { benchCachedReinstall } from './cached-reinstall.ts';
 import { benchPacker } from './packer.ts';
+import { benchParallel } from './parallel.ts';
 import { benchProvisionNoop } from './provision-noop.ts';
 import { benchRegistry } from './registry.ts';
+import { benchSoak } from './soak.ts';
 import { benchStartup } from './startup.ts';
 
 // `npm run bench`: the timing goals, measured rather than asserted in tests. Runs as root (the provisioning
@@ -33,4 +35,17 @@ if (only === 'packer') {
   // Opt-in by name: two media, each built by both tools TNBUILD_BENCH_RUNS times (default 2), takes 15+ minutes.
   console.log('\n== tnbuild against Packer 1.6.6 on the same media, the same served files and provisioning');
   await benchPacker();
+}
+if (only === 'parallel') {
+  // Opt-in by name: two child layers rebuilt one at a time and side by side, TNBUILD_BENCH_RUNS times (default 1).
+  console.log('\n== sibling layers one at a time and side by side');
+  await benchParallel(Number(process.env.TNBUILD_BENCH_RUNS ?? 1));
+}
+if (only === 'soak') {
+  // Opt-in by name: `npm run bench -- soak [N]` (default 30) child builds, then N clone boots and stops.
+  const runs = Number(process.argv[3] ?? 30);
+  if (!Number.isInteger(runs) || runs < 1)
+    throw new Error(`soak takes a whole number of runs, got "${process.argv[3]}"`);
+  console.log(`\n== soak: ${runs} child-layer builds, then ${runs} clone boots to SSH and stops`);
+  await benchSoak(runs);
 }
