@@ -22,7 +22,7 @@ import type { QemuExit, QemuLauncher, QemuProcess } from './qemu-process.ts';
 import { resolveAccel } from './resolve-accel.ts';
 import { prepareFirmware, prepareScratchDir, removeScratchDir } from './scratch-dir.ts';
 import { shutdownGuest } from './shutdown-guest.ts';
-import { waitForSsh } from './wait-for-ssh.ts';
+import { type SshReady, waitForSsh } from './wait-for-ssh.ts';
 
 export interface BuildGuestOptions {
   readonly arch: Arch;
@@ -201,6 +201,20 @@ export async function buildGuest(options: BuildGuestOptions): Promise<GuestHandl
     stages.done();
     await http.close();
 
+    const sshPort = ports[0]?.host ?? 0;
+    const waitForBuildKey = (maxPauseMs?: number, until = signal) =>
+      waitForSsh({
+        host: '127.0.0.1',
+        port: sshPort,
+        username: plan.username,
+        privateKey: key.privateKey,
+        deadlineMs: options.sshTimeoutMs ?? 600_000,
+        ...(until && { signal: until }),
+        logger,
+        stopped: () => (running.hasExited ? 'QEMU exited' : undefined),
+        ...(maxPauseMs !== undefined && { maxPauseMs }),
+      });
+    let sshReady: Promise<SshReady> | undefined;
     if (plan.afterInstall !== 'stay') {
       stages.start('reboot', plan.afterInstall);
       if (plan.afterInstall === 'restart-from-disk') {
@@ -210,22 +224,42 @@ export async function buildGuest(options: BuildGuestOptions): Promise<GuestHandl
         running.console.close();
         running = await start(planDiskMachine(spec));
       }
-      await runConsoleSteps(running.console, plan.rebootSteps ?? [], { signal });
+      const rebootSteps = plan.rebootSteps ?? [];
+      // On a restarted QEMU, steps that only watch the console (a login prompt) need not finish before SSH is
+      // tried: sshd often answers first. Whichever comes first ends the reboot; a failure marker on the console
+      // still fails it. (Not in place: until the old system is down, its sshd may be the one answering.)
+      if (
+        plan.afterInstall === 'restart-from-disk' &&
+        rebootSteps.length > 0 &&
+        rebootSteps.every((step) => 'expect' in step)
+      ) {
+        const watching = new AbortController();
+        const polling = new AbortController();
+        const either = (own: AbortSignal) => (signal ? AbortSignal.any([signal, own]) : own);
+        sshReady = waitForBuildKey(1000, either(polling.signal));
+        const consoleSeen = runConsoleSteps(running.console, rebootSteps, {
+          signal: either(watching.signal),
+        });
+        // Each is awaited below or abandoned on purpose: neither rejection is unhandled.
+        consoleSeen.catch(() => {});
+        sshReady.catch(() => {});
+        await Promise.race([consoleSeen, sshReady]).then(
+          () => watching.abort(),
+          (error: unknown) => {
+            watching.abort();
+            polling.abort();
+            throw error;
+          },
+        );
+      } else {
+        await runConsoleSteps(running.console, rebootSteps, { signal });
+      }
       stages.done();
     }
 
     stages.start('ssh-ready');
-    const sshPort = ports[0]?.host ?? 0;
-    const ready = await waitForSsh({
-      host: '127.0.0.1',
-      port: sshPort,
-      username: plan.username,
-      privateKey: key.privateKey,
-      deadlineMs: options.sshTimeoutMs ?? 600_000,
-      signal,
-      logger,
-      stopped: () => (running.hasExited ? 'QEMU exited' : undefined),
-    });
+    // Polled every second at most: a login on loopback costs little, and a longer backoff is time lost.
+    const ready = await (sshReady ?? waitForBuildKey(1000));
     stages.done(ready.hostKeySha256);
     const guest = running;
     const ssh: GuestSsh = {

@@ -15,6 +15,8 @@ export interface WaitForSshOptions {
   readonly logger?: Logger;
   /** Checked while waiting: a reason here (QEMU exited) ends the wait at once. */
   readonly stopped?: () => string | undefined;
+  /** The longest pause between attempts (they back off from 500 ms). @default 5000 */
+  readonly maxPauseMs?: number;
 }
 
 export interface SshReady {
@@ -99,6 +101,6 @@ export async function waitForSsh(options: WaitForSshOptions): Promise<SshReady> 
       );
     }
     await sleepFor(delay, options.signal).catch(() => undefined);
-    delay = Math.min(5000, Math.round(delay * 1.5));
+    delay = Math.min(options.maxPauseMs ?? 5000, Math.round(delay * 1.5));
   }
 }
