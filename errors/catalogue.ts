@@ -219,6 +219,11 @@ export const errorCatalogue = {
     title: 'Template store entry is damaged',
     hint: 'Remove it with `tnbuild templates rm <key>` and build it again.',
   },
+  TNB511: {
+    kind: 'user',
+    title: 'The output folder is full',
+    hint: 'Free space there, or build into a folder with room: --output <dir>.',
+  },
 
   // Releases (TNB6xx)
   TNB600: {

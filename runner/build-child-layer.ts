@@ -12,7 +12,7 @@ import {
 import { TnbuildError } from '../errors/index.ts';
 import { redactFileInPlace } from '../host/secret-values.ts';
 import { type CommitTemplateInput, findTemplate, type Template } from '../templates/index.ts';
-import { createVm, startVm, stopVm, vmPaths } from '../vms/index.ts';
+import { createVm, startVm, stopVm, vmPaths, vmStatus } from '../vms/index.ts';
 import { configureGuest } from './configure-guest.ts';
 import { describeTemplate } from './describe-template.ts';
 import { fetchInput } from './fetch-layer-inputs.ts';
@@ -139,6 +139,11 @@ export async function withBuildVm<T>(
       hostKeySha256: ready.hostKeySha256,
     });
   } catch (error) {
+    // An SSH error alone hides the cause when QEMU itself is gone (killed, crashed): say so.
+    const gone = await vmStatus(BUILD_VM, { vmsRoot }).then(
+      (status) => status.state !== 'running',
+      () => false,
+    );
     keep = context.onError === 'keep';
     if (keep)
       context.emit({
@@ -148,7 +153,7 @@ export async function withBuildVm<T>(
         message: `kept the build VM for debugging: ${vmsRoot}/${BUILD_VM}`,
       });
     await stopVm(BUILD_VM, { vmsRoot, deadlineMs: 1_000 }).catch(() => {});
-    throw await keepBuildVmLogs(vmsRoot, context.logDir, error);
+    throw await keepBuildVmLogs(vmsRoot, context.logDir, error, gone);
   } finally {
     await stopVm(BUILD_VM, { vmsRoot, deadlineMs: 1_000 }).catch(() => {});
     if (keep) await redactFileInPlace(join(vmsRoot, BUILD_VM, 'serial.log'));
@@ -160,7 +165,12 @@ export async function withBuildVm<T>(
  * Whatever `onError` says, a failed build VM leaves its console and QEMU's command line in the layer's log folder
  * (secrets redacted), and the error names that folder: the next unexplained failure explains itself.
  */
-async function keepBuildVmLogs(vmsRoot: string, logDir: string, error: unknown): Promise<unknown> {
+async function keepBuildVmLogs(
+  vmsRoot: string,
+  logDir: string,
+  error: unknown,
+  qemuGone: boolean,
+): Promise<unknown> {
   const paths = vmPaths(vmsRoot, BUILD_VM);
   const kept: string[] = [];
   for (const [from, to] of [
@@ -181,6 +191,7 @@ async function keepBuildVmLogs(vmsRoot: string, logDir: string, error: unknown):
   if (!(error instanceof TnbuildError) || kept.length === 0) return error;
   const tail = tailLines(await readFile(join(logDir, 'serial.log'), 'latin1').catch(() => ''), 8);
   return error.withDetails([
+    ...(qemuGone ? ['the build VM’s QEMU had already exited when this failed (killed, or it crashed)'] : []),
     ...(tail.length > 0 ? ['console tail:', ...tail.map((line) => `  ${line}`)] : []),
     `logs: ${logDir} (${kept.join(', ')})`,
   ]);

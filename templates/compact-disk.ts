@@ -1,5 +1,7 @@
-import { rename, rm } from 'node:fs/promises';
+import { rename, rm, statfs } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { createQemuImg } from '../builders/qemu-img.ts';
+import { isTnbuildError, TnbuildError } from '../errors/index.ts';
 import type { CommandRunner } from '../host/command-runner.ts';
 
 export interface CompactDiskOptions {
@@ -32,6 +34,20 @@ export async function compactDisk(
     await rename(scratch, to);
   } catch (error) {
     await rm(scratch, { force: true });
-    throw error;
+    throw await explainNoSpace(error, dirname(to));
   }
+}
+
+/** qemu-img's ENOSPC, as the folder that filled up and what is free there now (the half-written file is gone). */
+async function explainNoSpace(error: unknown, folder: string): Promise<unknown> {
+  const text = isTnbuildError(error) ? [error.message, ...error.details].join('\n') : String(error);
+  if (!/No space left on device/i.test(text)) return error;
+  const free = await statfs(folder).then(
+    (stats) => `${Math.floor((stats.bavail * stats.bsize) / 2 ** 20)} MiB`,
+    () => 'unknown',
+  );
+  return new TnbuildError('TNB511', `${folder} ran out of space while the template's disk was written`, {
+    details: [`free there now: ${free}`],
+    cause: error,
+  });
 }
