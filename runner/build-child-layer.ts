@@ -48,13 +48,15 @@ export async function buildChildLayer(context: LayerContext, started: number): P
       disk: vmPaths(vm.vmsRoot, BUILD_VM).disk,
       packages,
       started,
-      powerOff: () => stopVm(BUILD_VM, { vmsRoot: vm.vmsRoot, deadlineMs: 120_000 }),
+      powerOff: vm.powerOff,
     });
   });
 }
 
 export interface BuildVm {
   readonly vmsRoot: string;
+  /** Waits for the sealed guest to power off (QEMU gone): a stop on purpose, not a fault. */
+  readonly powerOff: () => Promise<unknown>;
   readonly port: number;
   readonly privateKey: string;
   readonly publicKey: string;
@@ -71,6 +73,7 @@ export async function withBuildVm<T>(
   const vmsRoot = await mkdtemp(join(tmpdir(), 'tnbuild-vm-'));
   const key = generateBuildKey(`tnbuild-build-${layer.recipe}`);
   let keep = false;
+  let poweredOff = false;
   try {
     const vm = await runStage(
       context,
@@ -133,6 +136,10 @@ export async function withBuildVm<T>(
     }
     return await work({
       vmsRoot,
+      powerOff: () => {
+        poweredOff = true;
+        return stopVm(BUILD_VM, { vmsRoot, deadlineMs: 120_000 });
+      },
       port: vm.port,
       privateKey: key.privateKey,
       publicKey: key.publicKey,
@@ -140,10 +147,12 @@ export async function withBuildVm<T>(
     });
   } catch (error) {
     // An SSH error alone hides the cause when QEMU itself is gone (killed, crashed): say so.
-    const gone = await vmStatus(BUILD_VM, { vmsRoot }).then(
-      (status) => status.state !== 'running',
-      () => false,
-    );
+    const gone =
+      !poweredOff &&
+      (await vmStatus(BUILD_VM, { vmsRoot }).then(
+        (status) => status.state !== 'running',
+        () => false,
+      ));
     keep = context.onError === 'keep';
     if (keep)
       context.emit({
@@ -153,7 +162,7 @@ export async function withBuildVm<T>(
         message: `kept the build VM for debugging: ${vmsRoot}/${BUILD_VM}`,
       });
     await stopVm(BUILD_VM, { vmsRoot, deadlineMs: 1_000 }).catch(() => {});
-    throw await keepBuildVmLogs(vmsRoot, context.logDir, error, gone);
+    throw await keepBuildVmLogs(vmsRoot, context.logDir, error, gone ? 'gone' : poweredOff ? 'off' : 'up');
   } finally {
     await stopVm(BUILD_VM, { vmsRoot, deadlineMs: 1_000 }).catch(() => {});
     if (keep) await redactFileInPlace(join(vmsRoot, BUILD_VM, 'serial.log'));
@@ -169,7 +178,8 @@ async function keepBuildVmLogs(
   vmsRoot: string,
   logDir: string,
   error: unknown,
-  qemuGone: boolean,
+  /** `gone`: QEMU died under the build; `off`: the sealed guest had powered off, so its console tells nothing. */
+  qemu: 'up' | 'gone' | 'off',
 ): Promise<unknown> {
   const paths = vmPaths(vmsRoot, BUILD_VM);
   const kept: string[] = [];
@@ -189,9 +199,12 @@ async function keepBuildVmLogs(
     }
   }
   if (!(error instanceof TnbuildError) || kept.length === 0) return error;
-  const tail = tailLines(await readFile(join(logDir, 'serial.log'), 'latin1').catch(() => ''), 8);
+  const tail =
+    qemu === 'off' ? [] : tailLines(await readFile(join(logDir, 'serial.log'), 'latin1').catch(() => ''), 8);
   return error.withDetails([
-    ...(qemuGone ? ['the build VM’s QEMU had already exited when this failed (killed, or it crashed)'] : []),
+    ...(qemu === 'gone'
+      ? ['the build VM’s QEMU had already exited when this failed (killed, or it crashed)']
+      : []),
     ...(tail.length > 0 ? ['console tail:', ...tail.map((line) => `  ${line}`)] : []),
     `logs: ${logDir} (${kept.join(', ')})`,
   ]);

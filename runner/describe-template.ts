@@ -54,7 +54,7 @@ async function describeDisk(
   );
   await mkdir(work, { recursive: true });
   const disk = join(work, 'disk.qcow2');
-  await compactDisk(context.runner, built.disk, disk, { compress: layer.seal.compress });
+  await compactDisk(context.runner, built.disk, disk, { compress: layer.seal.compress, roomIn: store.root });
   return {
     recipe: layer.recipe,
     key: layer.key,

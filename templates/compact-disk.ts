@@ -9,6 +9,8 @@ export interface CompactDiskOptions {
   readonly compress?: boolean;
   /** @default 'qemu-img' */
   readonly qemuImg?: string;
+  /** The folder an out-of-space error names (the store, not its scratch folder). @default the folder of `to` */
+  readonly roomIn?: string;
 }
 
 function scratchPathFor(target: string): string {
@@ -34,7 +36,7 @@ export async function compactDisk(
     await rename(scratch, to);
   } catch (error) {
     await rm(scratch, { force: true });
-    throw await explainNoSpace(error, dirname(to));
+    throw await explainNoSpace(error, options.roomIn ?? dirname(to));
   }
 }
 

@@ -153,8 +153,21 @@ export function renderSealScript(options: SealScriptOptions): string {
   if (options.powerOff ?? true) {
     lines.push(
       "say 'powering off'",
-      '# Detached, so the SSH command that runs this script returns before the guest goes down.',
-      act("nohup sh -c 'sleep 1; poweroff' </dev/null >/dev/null 2>&1 &"),
+      // After the seal no service may run its stop action: systemd-random-seed.service (ExecStop=… save) and
+      // OpenRC's seedrng (stop() runs seedrng) write a fresh seed every clone would share, and journald logs the
+      // shutdown into the emptied logs. Stopping every unit is also most of a shutdown's time under TCG.
+      ...(family === 'alpine'
+        ? [
+            '# Zapped, OpenRC counts them stopped: the shutdown leaves the emptied seed folder alone.',
+            act('for s in seedrng urandom; do rc-service -q "$s" zap 2>/dev/null || true; done'),
+            '# Detached, so the SSH command that runs this script returns before the guest goes down.',
+            act("nohup sh -c 'sleep 1; poweroff' </dev/null >/dev/null 2>&1 &"),
+          ]
+        : [
+            '# --force: no unit is stopped; processes are killed, file systems unmounted, then the power is cut.',
+            '# Detached, so the SSH command that runs this script returns before the guest goes down.',
+            act("nohup sh -c 'sleep 1; systemctl poweroff --force || poweroff' </dev/null >/dev/null 2>&1 &"),
+          ]),
     );
   }
   lines.push("say 'sealed'", '');

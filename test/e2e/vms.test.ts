@@ -240,6 +240,7 @@ describe('templates and clones on the offline Debian guest (TCG)', () => {
       '/home/warden/.ssh/authorized_keys',
       '/etc/shadow',
       '/etc/systemd/system/multi-user.target.wants/',
+      '/var/lib/systemd/',
     ]);
     expect(image['/etc/ssh/']).not.toMatch(/ssh_host_/);
     expect(image['/etc/machine-id']).toBe('');
@@ -247,6 +248,9 @@ describe('templates and clones on the offline Debian guest (TCG)', () => {
     expect(image['/home/warden/.ssh/authorized_keys']?.trim()).toBe(KEEPER_KEY);
     expect(image['/etc/shadow']).toMatch(/^root:!/m);
     expect(image['/etc/systemd/system/multi-user.target.wants/']).toContain('tnbuild-first-boot.service');
+    // The seal's power-off stops no unit: systemd-random-seed's stop would save a seed every clone then shared.
+    expect(image['/var/lib/systemd/']).toMatch(/\/\.\.\//);
+    expect(image['/var/lib/systemd/']).not.toMatch(/random-seed/);
     console.info(
       `base template: ${((Date.now() - started) / 1000).toFixed(1)} s, ${(template.manifest.disk.actualSize / 2 ** 20).toFixed(0)} MiB`,
     );

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -34,6 +34,25 @@ describe('compactDisk when the output folder fills up', () => {
     });
     expect(readdirSync(store)).toEqual([]);
     expect(existsSync(to)).toBe(false);
+  });
+
+  it('names the folder it is told to (the store, not its scratch folder)', async () => {
+    const store = mkdtempSync(join(tmpdir(), 'tnbuild-compact-'));
+    const scratch = join(store, '.tmp-compact-x');
+    mkdirSync(scratch);
+    const error = await compactDisk(
+      failingQemuImg(ENOSPC),
+      join(store, 'in.qcow2'),
+      join(scratch, 'disk.qcow2'),
+      {
+        roomIn: store,
+      },
+    ).catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      code: 'TNB511',
+      message: `${store} ran out of space while the template's disk was written`,
+    });
+    expect(readdirSync(scratch)).toEqual([]);
   });
 
   it('leaves any other failure as it was', async () => {

@@ -72,6 +72,7 @@ fi
 
 sync
 say 'powering off'
+# --force: no unit is stopped; processes are killed, file systems unmounted, then the power is cut.
 # Detached, so the SSH command that runs this script returns before the guest goes down.
-nohup sh -c 'sleep 1; poweroff' </dev/null >/dev/null 2>&1 &
+nohup sh -c 'sleep 1; systemctl poweroff --force || poweroff' </dev/null >/dev/null 2>&1 &
 say 'sealed'
