@@ -1,10 +1,4 @@
-import { mkdirSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
-import { execa } from 'execa';
-import { guestFixtureFolder } from './guest-fixture.ts';
-
-const REPO = join(import.meta.dirname, '..');
+import { benchCli } from './bench-cli.ts';
 
 /**
  * What TrustNet users feel, on the offline Debian guest (the same recipes the e2e suite builds): a no-op
@@ -12,36 +6,8 @@ const REPO = join(import.meta.dirname, '..');
  * The first run builds the two templates once (minutes under TCG) into ~/.cache/tnbuild-bench.
  */
 export async function benchCachedReinstall(print: (line: string) => void = console.log): Promise<void> {
-  const guest = guestFixtureFolder();
-  const root = join(process.env.TNBUILD_TEST_CACHE ?? join(homedir(), '.cache'), 'tnbuild-bench');
-  const home = join(root, 'home');
-  mkdirSync(home, { recursive: true });
-  const env = {
-    ...process.env,
-    HOME: home,
-    CI: 'true',
-    TNBUILD_E2E_GUEST: guest,
-    TNBUILD_VMS_DIR: join(home, 'vms'),
-    TNBUILD_CACHE: join(root, 'cache'),
-  };
-  const common = [
-    '--recipes',
-    join(REPO, 'test/e2e/recipes'),
-    '--output',
-    join(root, 'output'),
-    '--arch',
-    'x86_64',
-  ];
-  const tnbuild = async (...args: string[]) => {
-    const started = performance.now();
-    const result = await execa(join(REPO, 'bin/tnbuild.js'), [...args, ...common], {
-      env,
-      reject: false,
-      all: true,
-    });
-    if (result.exitCode !== 0) throw new Error(`tnbuild ${args.join(' ')} failed:\n${result.all}`);
-    return { ms: performance.now() - started, out: String(result.all) };
-  };
+  const cli = benchCli('tnbuild-bench');
+  const tnbuild = cli.must;
 
   const first = await tnbuild('recipe', 'registry');
   if (!first.out.includes('cache hit'))
@@ -70,11 +36,7 @@ export async function benchCachedReinstall(print: (line: string) => void = conso
   const sshStarted = performance.now();
   for (const [name] of vms) {
     for (;;) {
-      const result = await execa(join(REPO, 'bin/tnbuild.js'), ['vm', 'ssh', name, '--', 'true', ...common], {
-        env,
-        reject: false,
-      });
-      if (result.exitCode === 0) break;
+      if ((await cli.run('vm', 'ssh', name, '--', 'true')).ok) break;
       if (performance.now() - sshStarted > 600_000) throw new Error(`${name} never answered SSH`);
       await new Promise((resolve) => setTimeout(resolve, 1000));
     }
