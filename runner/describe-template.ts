@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { qemuBinaryFor } from '../builders/index.ts';
 import {
@@ -46,7 +46,7 @@ async function describeDisk(
   context: LayerContext,
   built: { readonly disk: string; readonly packages: readonly string[]; readonly started: number },
 ): Promise<CommitTemplateInput> {
-  const { layer, recipe, store } = context;
+  const { layer, store } = context;
   // A `.tmp-<name>-<pid>-<rand>` folder: the store clears it when this process dies before committing.
   const work = join(
     store.root,
@@ -54,7 +54,31 @@ async function describeDisk(
   );
   await mkdir(work, { recursive: true });
   const disk = join(work, 'disk.qcow2');
-  await compactDisk(context.runner, built.disk, disk, { compress: layer.seal.compress, roomIn: store.root });
+  // The caller removes this folder once the disk is committed; until this returns, nothing else knows of it.
+  try {
+    await compactDisk(context.runner, built.disk, disk, {
+      compress: layer.seal.compress,
+      roomIn: store.root,
+    });
+    return describeInput(
+      context,
+      built,
+      disk,
+      await readBuildVersions(context.runner, qemuBinaryFor(layer.arch)),
+    );
+  } catch (error) {
+    await rm(work, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+function describeInput(
+  context: LayerContext,
+  built: { readonly packages: readonly string[]; readonly started: number },
+  disk: string,
+  versions: CommitTemplateInput['versions'],
+): CommitTemplateInput {
+  const { layer, recipe } = context;
   return {
     recipe: layer.recipe,
     key: layer.key,
@@ -72,6 +96,6 @@ async function describeDisk(
     machine: { cpus: recipe.machine.cpus, memoryBytes: recipe.machine.memoryBytes },
     builtAt: new Date(),
     buildMs: Date.now() - built.started,
-    versions: await readBuildVersions(context.runner, qemuBinaryFor(layer.arch)),
+    versions,
   };
 }
