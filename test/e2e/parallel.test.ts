@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -7,8 +7,10 @@ import { REPO } from '../helpers/recipe-project.ts';
 import { isolatedEnv, runCli } from '../helpers/run-cli.ts';
 import './helpers/guest-fixture.ts';
 
-// Sibling builds in one command (TCG): the shared parent once, both children at the same time; then QEMU killed
-// while a child provisions, which must leave nothing behind and the stored template as it was.
+// Sibling builds in one command (TCG): the shared parent once, both children at the same time. Then the faults a
+// build must survive with a clear error, no QEMU, lock, scratch or half-written template left, and a next build that
+// works: QEMU killed while a child provisions, the guest's disk full, the output folder full during the convert; and
+// two processes sharing a parent neither has built.
 const work = mkdtempSync(join(tmpdir(), 'tnbuild-e2e-parallel-'));
 const scratch = join(work, 'tmp');
 mkdirSync(scratch, { recursive: true });
@@ -16,6 +18,17 @@ const env = isolatedEnv(work, { TNBUILD_E2E_GUEST: inject('guestFixture').dir, T
 const output = join(work, 'output');
 const flags = ['--recipes', join(REPO, 'test/e2e/recipes'), '--arch', 'x86_64', '--output', output];
 const tnbuild = (args: string[]) => runCli(args, env, flags);
+// A tmpfs output folder the test sizes: the host's disk filling up while a template is written.
+const small = join(work, 'small');
+const flagsSmall = [...flags.slice(0, -2), '--output', small];
+
+/** After a failed build: no QEMU of this file's, no lock, no scratch, no half-written template in `store`. */
+async function expectNothingLeft(store: string): Promise<void> {
+  expect(await buildQemus()).toEqual([]);
+  expect(entries(join(store, 'templates/.locks'))).toEqual([]);
+  expect(entries(join(store, 'templates')).filter((name) => name.startsWith('.tmp'))).toEqual([]);
+  expect(entries(scratch).filter((name) => name.startsWith('tnbuild'))).toEqual([]);
+}
 
 interface BuildLine {
   readonly time?: string;
@@ -53,8 +66,11 @@ function step(name: string, body: () => Promise<void>) {
   });
 }
 
-describe('parallel sibling builds and a child build killed mid-provision', () => {
-  afterAll(() => rmSync(work, { recursive: true, force: true }));
+describe('sibling builds in one process and in two, and the faults a build must survive', () => {
+  afterAll(async () => {
+    await execa('umount', [small], { reject: false });
+    rmSync(work, { recursive: true, force: true });
+  });
 
   step(
     'recipe registry peer-x86 --parallel 2 builds guest once, then both children at the same time',
@@ -115,6 +131,7 @@ describe('parallel sibling builds and a child build killed mid-provision', () =>
       const result = await build;
       expect(result.exitCode, result.all).toBe(1);
       expect(result.all).toMatch(/error TNB\d{3}/);
+      expect(result.all).toContain('the build VM’s QEMU had already exited when this failed');
       console.log(
         `after QEMU was killed: ${String(result.all)
           .split('\n')
@@ -134,6 +151,97 @@ describe('parallel sibling builds and a child build killed mid-provision', () =>
       const rebuilt = await tnbuild(['recipe', 'peer-x86', '--force']);
       expect(rebuilt.exitCode, rebuilt.out).toBe(0);
       expect(rebuilt.out).toMatch(/peer-x86: checks done/);
+    },
+  );
+
+  step(
+    'the guest’s disk fills up mid-provision: the step fails saying so, nothing is left behind',
+    async () => {
+      const full = await tnbuild(['recipe', 'full-disk']);
+      expect(full.exitCode, full.out).toBe(1);
+      expect(full.out).toMatch(/error TNB401: .*step "write a file on the full disk" \(shell\)/);
+      expect(full.out).toContain('No space left on device');
+      expect(full.out).toMatch(/guest’s disk is full/);
+      expect(full.out).toMatch(/logs: \S+full-disk-x86_64-[0-9a-f]{12}/);
+      await expectNothingLeft(output);
+      expect(entries(join(output, 'templates')).filter((name) => name.startsWith('full-disk-'))).toEqual([]);
+    },
+  );
+
+  step(
+    'the output folder fills up while the template is written: TNB511, nothing half-written; with room, the next build works',
+    async () => {
+      const guest = entries(join(output, 'templates')).find((name) => name.startsWith('guest-'))!;
+      const guestBytes = statSync(join(output, 'templates', guest, 'disk.qcow2')).size;
+      // Room for the parent's template and the logs, not for the child's standalone disk as large as it.
+      mkdirSync(small);
+      const mib = (bytes: number) => `${Math.ceil(bytes / 2 ** 20)}m`;
+      await execa('mount', [
+        '-t',
+        'tmpfs',
+        '-o',
+        `size=${mib(guestBytes + 64 * 2 ** 20)}`,
+        'tnbuild-e2e',
+        small,
+      ]);
+      cpSync(join(output, 'templates', guest), join(small, 'templates', guest), { recursive: true });
+      const full = await runCli(['recipe', 'peer-x86'], env, flagsSmall);
+      // 2, as for a missing tool: the host needs fixing, not the recipe or the build.
+      expect(full.exitCode, full.out).toBe(2);
+      expect(full.out).toContain(`error TNB511: ${join(small, 'templates')} ran out of space`);
+      expect(full.out).toMatch(/hint: Free space there, or build into a folder with room: --output/);
+      // The build VM powered off on purpose before the convert: not reported as a crash.
+      expect(full.out).not.toContain('QEMU had already exited');
+      expect(full.out).not.toContain('console tail');
+      await expectNothingLeft(small);
+      expect(entries(join(small, 'templates')).filter((name) => !name.startsWith('.'))).toEqual([guest]);
+
+      await execa('mount', ['-o', `remount,size=${mib(2 * guestBytes + 256 * 2 ** 20)}`, small]);
+      const next = await runCli(['recipe', 'peer-x86'], env, flagsSmall);
+      expect(next.exitCode, next.out).toBe(0);
+      expect(next.out).toMatch(/built peer-x86; reused guest/);
+    },
+  );
+
+  step(
+    'two processes at once, registry and peer-x86 on an unbuilt guest: one builds guest, the other waits and reuses it',
+    async () => {
+      const fresh = [...flags.slice(0, -2), '--output', join(work, 'output-2')];
+      const run = (recipe: string) =>
+        execa(join(REPO, 'bin/tnbuild.js'), ['recipe', recipe, '--json', ...fresh], {
+          env,
+          reject: false,
+          all: true,
+        });
+      const [registry, peer] = await Promise.all([run('registry'), run('peer-x86')]);
+      expect(registry.exitCode, registry.all).toBe(0);
+      expect(peer.exitCode, peer.all).toBe(0);
+      const guestOutcome = (out: string) =>
+        jsonLines(out)
+          .find((event) => event.type === 'result')
+          ?.layers?.find((layer) => layer.recipe === 'guest')?.outcome;
+      expect([guestOutcome(String(registry.all)), guestOutcome(String(peer.all))].sort()).toEqual([
+        'built',
+        'waited',
+      ]);
+      const waiter = guestOutcome(String(registry.all)) === 'waited' ? registry : peer;
+      expect(String(waiter.all)).toMatch(/waiting for a concurrent build of this key \(pid \d+\)/);
+      const installs = [registry, peer].flatMap((result) =>
+        jsonLines(String(result.all)).filter(
+          (event) => event.type === 'stage' && event.stage === 'install' && event.status === 'start',
+        ),
+      );
+      expect(installs).toHaveLength(1);
+      await expectNothingLeft(join(work, 'output-2'));
+      expect(
+        entries(join(work, 'output-2/templates'))
+          .filter((name) => !name.startsWith('.'))
+          .sort(),
+      ).toEqual([
+        expect.stringMatching(/^guest-x86_64-/),
+        expect.stringMatching(/^peer-x86-x86_64-/),
+        expect.stringMatching(/^registry-x86_64-/),
+      ]);
     },
   );
 });
