@@ -91,7 +91,7 @@ export async function runBuild(plan: BuildPlan, given: RunBuildOptions): Promise
         type: 'log',
         recipe: layer.recipe,
         level: 'info',
-        message: 'waiting for this layer’s build here',
+        message: 'waiting for this layer, which another recipe of this command is building',
       });
     }
     const ensuring =
