@@ -15,6 +15,7 @@ import { execa } from 'execa';
 import Handlebars from 'handlebars';
 import { renderAnswerTemplate } from '../builders/drivers/script-driver.ts';
 import { renderSealScript } from '../templates/seal-script.ts';
+import { filesystemUse } from './filesystem-use.ts';
 import { guestFixtureFolder } from './guest-fixture.ts';
 
 const REPO = join(import.meta.dirname, '..');
@@ -180,6 +181,9 @@ export async function benchPacker(print: (line: string) => void = console.log): 
     print(
       `typing lost a key or a race: tnbuild ${lost('tnbuild')}/${runs}, packer ${lost('packer')}/${runs}`,
     );
+    print(
+      `template size against its filesystem's use (P7, goal ≤ 1.1×): ${await templateUse(root, medium.recipe)}`,
+    );
     for (const tool of ['tnbuild', 'packer'] as const) {
       const phases = [...new Set(pairs.flatMap((pair) => Object.keys(pair[tool].phases)))];
       print(`${tool} phases (s, per run): ${phases.length === 0 ? 'none' : ''}`);
@@ -188,6 +192,24 @@ export async function benchPacker(print: (line: string) => void = console.log): 
           `  ${phase.padEnd(34)} ${pairs.map((pair) => (pair[tool].phases[phase] ?? Number.NaN).toFixed(1).padStart(6)).join(' ')}`,
         );
     }
+  }
+}
+
+/** The newest template tnbuild stored for `recipe`, its qcow2 against the bytes its filesystem uses. */
+async function templateUse(root: string, recipe: string): Promise<string> {
+  const templates = join(root, 'tnbuild-output', 'templates');
+  const newest = readdirSync(templates)
+    .filter((name) => name.startsWith(`${recipe}-`))
+    .map((name) => join(templates, name, 'disk.qcow2'))
+    .filter((disk) => existsSync(disk))
+    .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
+  if (!newest) return 'no template stored';
+  try {
+    const use = await filesystemUse(newest);
+    const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
+    return `${mb(use.imageBytes)} qcow2 / ${mb(use.usedBytes)} used = ${(use.imageBytes / use.usedBytes).toFixed(2)}×`;
+  } catch (error) {
+    return `not measured: ${(error as Error).message}`;
   }
 }
 
