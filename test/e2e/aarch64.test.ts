@@ -10,10 +10,11 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, inject } from 'vitest';
 import { REPO } from '../helpers/recipe-project.ts';
 import { isolatedEnv, runCli, whenBooted } from '../helpers/run-cli.ts';
 import './helpers/guest-fixture.ts';
+import { createSteps } from './helpers/steps.ts';
 
 // aarch64 end to end under TCG on this x86_64 host, through the CLI: the virt machine with UEFI (a CODE/VARS pflash
 // pair per VM), the installer's GRUB EFI menu on the firmware's serial console, an install that leaves an EFI system
@@ -32,19 +33,7 @@ const tnbuild = (args: string[]) => runCli(args, env, flags);
 const tnbuildX86 = (args: string[]) =>
   runCli(args, env, ['--recipes', recipes, '--arch', 'x86_64', '--output', join(work, 'output')]);
 
-// Each test builds on the one before; after a failure the rest fail at once instead of waiting for minutes.
-let failed: string | undefined;
-function step(name: string, body: () => Promise<void>) {
-  it(name, async () => {
-    if (failed) throw new Error(`skipped: an earlier step failed (${failed})`);
-    try {
-      await body();
-    } catch (error) {
-      failed = name;
-      throw error;
-    }
-  });
-}
+const step = createSteps();
 
 function serialLogs(recipe: string): string {
   return readdirSync(join(work, 'output/logs'), { recursive: true })

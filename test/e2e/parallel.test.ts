@@ -2,10 +2,11 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, inject } from 'vitest';
 import { REPO } from '../helpers/recipe-project.ts';
 import { isolatedEnv, runCli } from '../helpers/run-cli.ts';
 import './helpers/guest-fixture.ts';
+import { createSteps } from './helpers/steps.ts';
 
 // Sibling builds in one command (TCG): the shared parent once, both children at the same time. Then the faults a
 // build must survive with a clear error, no QEMU, lock, scratch or half-written template left, and a next build that
@@ -53,18 +54,7 @@ async function buildQemus(): Promise<string[]> {
 
 const entries = (dir: string) => (existsSync(dir) ? readdirSync(dir) : []);
 
-let failed: string | undefined;
-function step(name: string, body: () => Promise<void>) {
-  it(name, async () => {
-    if (failed) throw new Error(`skipped: an earlier step failed (${failed})`);
-    try {
-      await body();
-    } catch (error) {
-      failed = name;
-      throw error;
-    }
-  });
-}
+const step = createSteps();
 
 describe('sibling builds in one process and in two, and the faults a build must survive', () => {
   afterAll(async () => {
