@@ -1,10 +1,4 @@
-import { mkdirSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
-import { execa } from 'execa';
-import { guestFixtureFolder } from './guest-fixture.ts';
-
-const REPO = join(import.meta.dirname, '..');
+import { benchCli } from './bench-cli.ts';
 
 interface ArchRun {
   readonly arch: 'x86_64' | 'aarch64';
@@ -23,35 +17,14 @@ const RUNS: readonly ArchRun[] = [
  * graceful stop. The e2e recipes are the workload; everything lives in ~/.cache/tnbuild-bench-arch.
  */
 export async function benchArch(print: (line: string) => void = console.log): Promise<void> {
-  const root = join(process.env.TNBUILD_TEST_CACHE ?? join(homedir(), '.cache'), 'tnbuild-bench-arch');
-  const home = join(root, 'home');
-  mkdirSync(home, { recursive: true });
-  const env = {
-    ...process.env,
-    HOME: home,
-    CI: 'true',
-    TNBUILD_E2E_GUEST: guestFixtureFolder(),
-    TNBUILD_E2E_GUEST_ARM64: guestFixtureFolder('arm64'),
-    TNBUILD_VMS_DIR: join(home, 'vms'),
-    TNBUILD_CACHE: join(root, 'cache'),
-  };
   const seconds = new Map<string, Record<string, number>>();
   for (const run of RUNS) {
-    const flags = ['--recipes', join(REPO, 'test/e2e/recipes'), '--output', join(root, 'output')];
-    const tnbuild = async (...args: string[]) => {
-      const started = performance.now();
-      const split = args.indexOf('--');
-      const argv =
-        split < 0
-          ? [...args, ...flags, '--arch', run.arch]
-          : [...args.slice(0, split), ...flags, '--arch', run.arch, ...args.slice(split)];
-      const result = await execa(join(REPO, 'bin/tnbuild.js'), argv, { env, reject: false, all: true });
-      return { ok: result.exitCode === 0, s: (performance.now() - started) / 1000, out: String(result.all) };
-    };
+    const cli = benchCli('tnbuild-bench-arch', run.arch);
+    const tnbuild = cli.run;
     const must = async (...args: string[]) => {
       const result = await tnbuild(...args);
       if (!result.ok) throw new Error(`${run.arch}: tnbuild ${args.join(' ')} failed:\n${result.out}`);
-      return result.s;
+      return result.ms / 1000;
     };
     const times: Record<string, number> = {};
     times['ISO install → base template'] = await must('recipe', run.base, '--force');

@@ -16,7 +16,7 @@ export interface BenchRun {
  * The CLI as a user runs it on the offline Debian guest's recipes (test/e2e/recipes), with HOME, ~/vms, the
  * download cache and the template store in a folder of the bench's own under ~/.cache (kept between runs).
  */
-export function benchCli(name: string) {
+export function benchCli(name: string, arch: 'x86_64' | 'aarch64' = 'x86_64') {
   const root = join(process.env.TNBUILD_TEST_CACHE ?? join(homedir(), '.cache'), name);
   const home = join(root, 'home');
   mkdirSync(home, { recursive: true });
@@ -25,6 +25,7 @@ export function benchCli(name: string) {
     HOME: home,
     CI: 'true',
     TNBUILD_E2E_GUEST: guestFixtureFolder(),
+    ...(arch === 'aarch64' && { TNBUILD_E2E_GUEST_ARM64: guestFixtureFolder('arm64') }),
     TNBUILD_VMS_DIR: join(home, 'vms'),
     TNBUILD_CACHE: join(root, 'cache'),
   };
@@ -34,7 +35,7 @@ export function benchCli(name: string) {
     '--output',
     join(root, 'output'),
     '--arch',
-    'x86_64',
+    arch,
   ];
   /** Runs `tnbuild args…`; never throws: `ok` says how it ended. */
   const run = async (...args: string[]): Promise<BenchRun> => {
