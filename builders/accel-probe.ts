@@ -5,7 +5,10 @@ export interface AccelProbeResult {
   readonly reason?: string;
 }
 
-/** Boots tiny firmware under one accelerator and reports whether it ran. Tests pass a fake. */
+/**
+ * Boots a tiny guest under one accelerator and reports whether its console showed `proof` in time. Tests pass a
+ * fake.
+ */
 export interface AccelProbe {
-  probe(binary: string, args: readonly string[], timeoutMs: number): Promise<AccelProbeResult>;
+  probe(binary: string, args: readonly string[], timeoutMs: number, proof: RegExp): Promise<AccelProbeResult>;
 }

@@ -221,7 +221,7 @@ export async function buildGuest(options: BuildGuestOptions): Promise<GuestHandl
         const timer = new Promise<'timeout'>((done) => setTimeout(() => done('timeout'), 120_000).unref());
         if ((await Promise.race([running.exited, timer])) === 'timeout')
           await running.shutdown({ deadlineMs: 30_000 });
-        running.console.close();
+        await running.console.close();
         running = await start(planDiskMachine(spec));
       }
       const rebootSteps = plan.rebootSteps ?? [];
@@ -285,13 +285,13 @@ export async function buildGuest(options: BuildGuestOptions): Promise<GuestHandl
           options.shutdownCommand ?? 'poweroff',
           shutdownOptions.deadlineMs ?? 120_000,
         );
-        guest.console.close();
+        await guest.console.close();
         await redactFileInPlace(serialLogPath);
         return exit;
       },
       kill: async () => {
         const exit = await guest.kill();
-        guest.console.close();
+        await guest.console.close();
         await redactFileInPlace(serialLogPath);
         return exit;
       },
@@ -299,7 +299,7 @@ export async function buildGuest(options: BuildGuestOptions): Promise<GuestHandl
     };
   } catch (error) {
     const exit = qemu === undefined ? undefined : await (qemu as QemuProcess).kill();
-    (qemu as QemuProcess | undefined)?.console?.close();
+    await (qemu as QemuProcess | undefined)?.console?.close();
     await redactFileInPlace(serialLogPath);
     await http?.close();
     const kept = options.onError === 'keep';

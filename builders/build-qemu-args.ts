@@ -98,10 +98,16 @@ function networkArgs(spec: MachineSpec): string[] {
 }
 
 function consoleArgs(spec: MachineSpec): string[] {
+  // wait=on: QEMU starts the guest only once the builder is connected, so no prompt is missed; the builder writes the
+  // serial log from what it receives (QEMU's logfile doubles characters when its reader falls behind). A background
+  // VM has no reader: QEMU keeps its log.
+  const socket =
+    spec.serialWait === false
+      ? `wait=off,logfile=${escapeOptionValue(spec.serialLog)},logappend=on`
+      : 'wait=on';
   return [
     '-chardev',
-    // wait=on: QEMU starts the guest only once the builder is connected, so no prompt is missed.
-    `socket,id=serial0,path=${escapeOptionValue(spec.serialSocket)},server=on,wait=${spec.serialWait === false ? 'off' : 'on'},logfile=${escapeOptionValue(spec.serialLog)},logappend=on`,
+    `socket,id=serial0,path=${escapeOptionValue(spec.serialSocket)},server=on,${socket}`,
     '-serial',
     'chardev:serial0',
     '-chardev',

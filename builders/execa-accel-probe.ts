@@ -2,16 +2,13 @@ import { execa } from 'execa';
 import type { AccelProbe, AccelProbeResult } from './accel-probe.ts';
 import { commandBoundToParent } from './bind-to-parent.ts';
 
-// Any word on the serial console proves the guest executed code (SeaBIOS and EDK2 both print a banner).
-const GUEST_SPOKE = /[A-Za-z]{4}/;
-
 function tailOf(text: string): string {
   return text.trim().split('\n').slice(-3).join(' | ');
 }
 
-/** Runs QEMU with the serial console on stdout; kills it as soon as the firmware speaks, or at the deadline. */
+/** Runs QEMU with the serial console on stdout; kills it as soon as the proof shows, or at the deadline. */
 export const execaAccelProbe: AccelProbe = {
-  async probe(binary, args, timeoutMs): Promise<AccelProbeResult> {
+  async probe(binary, args, timeoutMs, proof): Promise<AccelProbeResult> {
     const started = Date.now();
     // Bound to this process: a probe must not outlive a killed builder either.
     const [file, argv] = commandBoundToParent(binary, args);
@@ -25,12 +22,12 @@ export const execaAccelProbe: AccelProbe = {
     const spoke = new Promise<boolean>((resolve) => {
       child.stdout?.on('data', (chunk: Buffer) => {
         stdout += chunk.toString('utf8');
-        if (GUEST_SPOKE.test(stdout)) resolve(true);
+        if (proof.test(stdout)) resolve(true);
       });
       const timer = setTimeout(() => resolve(false), timeoutMs);
       void child.finally(() => {
         clearTimeout(timer);
-        resolve(GUEST_SPOKE.test(stdout));
+        resolve(proof.test(stdout));
       });
     });
     const ok = await spoke;
@@ -39,10 +36,12 @@ export const execaAccelProbe: AccelProbe = {
     const result = await child;
     if (ok) return { ok, elapsedMs };
     const stderr = String(result.stderr ?? '');
+    // What the guest did print says how far it got (the x86 probe marks each CPU mode it reached).
+    const seen = stdout.trim() ? `; its console showed ${JSON.stringify(tailOf(stdout).slice(-80))}` : '';
     const reason =
       elapsedMs >= timeoutMs
-        ? `no firmware output within ${timeoutMs} ms`
-        : `QEMU exited (${result.signal ?? `code ${result.exitCode}`}) before the firmware printed anything${stderr ? `: ${tailOf(stderr)}` : ''}`;
+        ? `the probe guest did not print ${proof} within ${timeoutMs} ms${seen}`
+        : `QEMU exited (${result.signal ?? `code ${result.exitCode}`}) before the probe guest printed ${proof}${seen}${stderr ? `: ${tailOf(stderr)}` : ''}`;
     return { ok, elapsedMs, reason };
   },
 };

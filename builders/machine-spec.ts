@@ -46,7 +46,7 @@ export interface MachineSpec {
   readonly extraNetdevs?: readonly McastNetdev[];
   /** Unix socket the builder connects to for the serial console (QEMU is the server). */
   readonly serialSocket: string;
-  /** Every byte of the serial console is also appended here. */
+  /** Every byte of the serial console is also appended here: by the builder's console, or by QEMU without one. */
   readonly serialLog: string;
   readonly qmpSocket: string;
   /** Make a guest reboot end QEMU instead (used to swap the CD for the disk between runs). */

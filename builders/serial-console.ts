@@ -1,3 +1,4 @@
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { TnbuildError } from '../errors/index.ts';
 import { cleanConsoleText, describePattern, formatSeconds, tailLines } from './console-text.ts';
@@ -46,19 +47,32 @@ function interruptedError(reason: unknown): TnbuildError {
 /**
  * The guest's serial console over QEMU's unix socket: everything received is kept (the last 1 MiB) so `expect`
  * can match text that arrived before it was called; each match consumes the text up to its end.
+ *
+ * Every byte received is appended to the serial log, which is therefore exactly what the builder saw. (Not QEMU's
+ * `logfile=`: when the socket is full, QEMU logs a character on each failed send and again when it goes through,
+ * so a reader that falls behind gets a log with doubled characters — `ignore_logglevel` in a kernel command line.)
  */
 export class SerialConsole {
   private text = '';
   private cursor = 0;
   private closed = false;
   private readonly waiters = new Set<() => void>();
+  private readonly log: WriteStream;
+  private logError: Error | undefined;
+  private readonly logClosed: Promise<void>;
 
   constructor(
     private readonly socket: Socket,
     readonly logPath: string,
   ) {
-    socket.setEncoding('latin1');
-    socket.on('data', (chunk: string) => {
+    this.log = createWriteStream(logPath, { flags: 'a', mode: 0o600 });
+    this.logClosed = new Promise((resolve) => this.log.once('close', resolve));
+    this.log.on('error', (error) => {
+      this.logError ??= error;
+    });
+    socket.on('data', (bytes: Buffer) => {
+      this.log.write(bytes);
+      const chunk = bytes.toString('latin1');
       this.text += chunk;
       if (this.text.length > KEEP_CHARS) {
         const drop = this.text.length - KEEP_CHARS;
@@ -69,6 +83,7 @@ export class SerialConsole {
     });
     socket.on('close', () => {
       this.closed = true;
+      this.endLog();
       this.wake();
     });
     socket.on('error', () => {});
@@ -85,7 +100,10 @@ export class SerialConsole {
 
   /** Console lines for an error's details: the tail, then where the full log is. */
   errorDetails(): string[] {
-    return ['last console lines:', ...this.tail().map((line) => `│ ${line}`), `serial log: ${this.logPath}`];
+    const log = this.logError
+      ? `serial log: ${this.logPath} (incomplete: ${this.logError.message})`
+      : `serial log: ${this.logPath}`;
+    return ['last console lines:', ...this.tail().map((line) => `│ ${line}`), log];
   }
 
   get isClosed(): boolean {
@@ -181,8 +199,15 @@ export class SerialConsole {
     );
   }
 
-  close(): void {
+  /** Disconnects; resolves once the serial log holds everything received. */
+  async close(): Promise<void> {
     this.socket.destroy();
+    this.endLog();
+    await this.logClosed;
+  }
+
+  private endLog(): void {
+    if (!this.log.writableEnded) this.log.end();
   }
 }
 

@@ -5,9 +5,8 @@ import type { VmRecord } from './vm-record.ts';
 
 /**
  * The builder's argv for the clone's machine, adapted for a VM that runs in the background: the serial console
- * socket does not wait for a client (the log still records everything), the seed rides along as a read-only virtio
- * disk, and QEMU daemonizes with a pid file. (MachineSpec has no `serialWait` or extra-drive fields yet; this
- * adapter is the smallest change that reuses buildQemuArgs rather than copying it.)
+ * socket does not wait for a client (QEMU writes the log), the seed rides along as a read-only virtio disk, and
+ * QEMU daemonizes with a pid file.
  */
 export function buildVmQemuArgs(record: VmRecord, paths: VmPaths, firmware: Firmware): string[] {
   const spec: MachineSpec = {
@@ -23,9 +22,7 @@ export function buildVmQemuArgs(record: VmRecord, paths: VmPaths, firmware: Firm
     serialLog: paths.serialLog,
     qmpSocket: paths.qmpSocket,
   };
-  const args = buildQemuArgs(spec).map((arg) =>
-    arg.startsWith('socket,id=serial0,') ? arg.replace(',wait=on,', ',wait=off,') : arg,
-  );
+  const args = buildQemuArgs({ ...spec, serialWait: false });
   return [
     '-name',
     `${record.name},process=qemu-${record.name}`,

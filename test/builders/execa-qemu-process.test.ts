@@ -9,6 +9,36 @@ import type { QemuProcess } from '../../builders/qemu-process.ts';
 import { isProcessAlive } from '../e2e/helpers/process-alive.ts';
 import { idleMachine } from './helpers/idle-machine.ts';
 
+/**
+ * A 64 KiB x86 firmware that prints `0123456789\n` forever on COM1, each character once the UART is ready for it
+ * (LSR bit 5), as a driver does: its serial output is known to the byte.
+ */
+function lineTypistFirmware(): Buffer {
+  const image = Buffer.alloc(64 * 1024);
+  // biome-ignore format: one instruction per row
+  const code = [
+    0xb3, 0x30,             // 0:  mov bl, '0'
+    0xba, 0xfd, 0x03,       // 2:  mov dx, 0x3fd (line status)
+    0xec,                   // 5:  in al, dx
+    0xa8, 0x20,             // 6:  test al, 0x20 (transmitter empty)
+    0x74, 0xf8,             // 8:  jz 2
+    0xba, 0xf8, 0x03,       // 10: mov dx, 0x3f8 (data)
+    0x88, 0xd8,             // 13: mov al, bl
+    0x80, 0xfb, 0x3a,       // 15: cmp bl, '9' + 1
+    0x75, 0x02,             // 18: jne 22
+    0xb0, 0x0a,             // 20: mov al, '\n'
+    0xee,                   // 22: out dx, al
+    0xfe, 0xc3,             // 23: inc bl
+    0x80, 0xfb, 0x3b,       // 25: cmp bl, '9' + 2
+    0x74, 0xe2,             // 28: je 0
+    0xeb, 0xe2,             // 30: jmp 2
+  ];
+  Buffer.from(code).copy(image, 0);
+  // The reset vector (F000:FFF0): jmp far F000:0000, the start of the image.
+  Buffer.from([0xea, 0x00, 0x00, 0x00, 0xf0]).copy(image, 0xfff0);
+  return image;
+}
+
 async function waitUntil(check: () => boolean, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -59,7 +89,29 @@ describe('QEMU process (real QEMU, TCG)', () => {
     started.push(qemu);
     await expect(qemu.console.expect(/UEFI firmware/, { timeoutMs: 20_000 })).resolves.toBe('UEFI firmware');
     await qemu.kill();
+    await qemu.console.close();
     expect(await readFile(spec.serialLog, 'latin1')).toContain('UEFI firmware');
+  });
+
+  it('the serial log is exactly what the console received, even when the builder falls behind the guest', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'tnbuild-qemu-'));
+    const bios = join(dir, 'print.bin');
+    await writeFile(bios, lineTypistFirmware());
+    const spec: MachineSpec = { ...idleMachine(dir), firmware: { type: 'uefi', code: bios } };
+    const qemu = await execaQemuLauncher.start(spec, { binary: 'qemu-system-x86_64' });
+    started.push(qemu);
+    await qemu.console.expect('0123456789\n0123456789\n', { timeoutMs: 20_000 });
+    // The builder busy (a long synchronous step): the socket fills while the guest keeps printing.
+    for (let pause = 0; pause < 5; pause += 1) {
+      const until = Date.now() + 300;
+      while (Date.now() < until) {}
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await qemu.kill();
+    await qemu.console.close();
+    const lines = (await readFile(spec.serialLog, 'latin1')).split('\n').slice(0, -1);
+    expect(lines.length).toBeGreaterThan(1000);
+    expect(lines.filter((line) => line !== '0123456789')).toEqual([]);
   });
 
   it('kill ends QEMU with SIGKILL; qemu.log beside the serial log has its command line and its end', async () => {

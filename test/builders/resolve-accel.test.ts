@@ -1,20 +1,33 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AccelProbe } from '../../builders/accel-probe.ts';
 import { execaAccelProbe } from '../../builders/execa-accel-probe.ts';
 import {
   buildProbeArgs,
   clearAccelCache,
+  probeProof,
   type ResolveAccelOptions,
   resolveAccel,
 } from '../../builders/resolve-accel.ts';
+import { X86_PROBE_PROOF, x86ProbeFirmware } from '../../builders/x86-probe-firmware.ts';
 import type { Logger } from '../../host/command-runner.ts';
 
-function fakeProbe(ok: boolean): AccelProbe & { calls: string[][] } {
+function fakeProbe(ok: boolean): AccelProbe & { calls: string[][]; images: Buffer[]; proofs: RegExp[] } {
   const calls: string[][] = [];
+  const images: Buffer[] = [];
+  const proofs: RegExp[] = [];
   return {
     calls,
-    probe: async (_binary, args) => {
+    images,
+    proofs,
+    probe: async (_binary, args, _timeoutMs, proof) => {
       calls.push([...args]);
+      proofs.push(proof);
+      const bios = args[args.indexOf('-bios') + 1];
+      if (bios?.endsWith('probe.bin')) images.push(await readFile(bios));
       return ok
         ? { ok, elapsedMs: 42 }
         : { ok, elapsedMs: 10_000, reason: 'no firmware output within 10000 ms' };
@@ -40,13 +53,20 @@ const base: ResolveAccelOptions = {
 describe('resolveAccel', () => {
   beforeEach(() => clearAccelCache());
 
-  it('auto on Linux proves KVM by booting firmware, and uses it when the guest spoke', async () => {
+  it('auto on Linux proves KVM by booting the long-mode probe image, and uses it when the guest got there', async () => {
     const probe = fakeProbe(true);
     await expect(resolveAccel({ ...base, probe })).resolves.toEqual({ accel: 'kvm', probeMs: 42 });
-    expect(probe.calls[0]).toEqual(buildProbeArgs('x86_64', 'kvm', { type: 'bios' }));
+    const image = probe.calls[0]![probe.calls[0]!.indexOf('-bios') + 1]!;
+    expect(probe.calls[0]).toEqual(buildProbeArgs('x86_64', 'kvm', { type: 'bios' }, image));
     expect(probe.calls[0]).toEqual(
-      expect.arrayContaining(['-accel', 'kvm', '-cpu', 'host', '-serial', 'stdio']),
+      expect.arrayContaining(['-accel', 'kvm', '-cpu', 'host', '-serial', 'stdio', '-bios', image]),
     );
+    expect(probe.images).toEqual([x86ProbeFirmware()]);
+    expect(probe.proofs[0]!.test(`RP${X86_PROBE_PROOF}`)).toBe(true);
+    // SeaBIOS's banner proves nothing: firmware can run where a kernel cannot.
+    expect(probe.proofs[0]!.test('SeaBIOS (version 1.16.2-debian-1.16.2-1)')).toBe(false);
+    // The image lives only for the probe.
+    expect(existsSync(image)).toBe(false);
   });
 
   it('auto falls back to TCG with one warning when KVM is present but cannot run a guest; cached per process', async () => {
@@ -123,20 +143,47 @@ describe('resolveAccel', () => {
 describe('the real accelerator probe on this host', () => {
   beforeEach(() => clearAccelCache());
 
-  it('TCG firmware boots print on the serial console within seconds (x86_64 SeaBIOS, aarch64 EDK2)', async () => {
-    const x86 = await execaAccelProbe.probe(
-      'qemu-system-x86_64',
-      buildProbeArgs('x86_64', 'tcg', { type: 'bios' }),
-      10_000,
+  async function withProbeImage<T>(run: (image: string) => Promise<T>): Promise<T> {
+    const dir = await mkdtemp(join(tmpdir(), 'tnbuild-probe-test-'));
+    try {
+      const image = join(dir, 'probe.bin');
+      await writeFile(image, x86ProbeFirmware());
+      return await run(image);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  it('under TCG the probe guests prove themselves within seconds (x86_64: long mode reached; aarch64: EDK2)', async () => {
+    const x86 = await withProbeImage((image) =>
+      execaAccelProbe.probe(
+        'qemu-system-x86_64',
+        buildProbeArgs('x86_64', 'tcg', { type: 'bios' }, image),
+        10_000,
+        probeProof('x86_64'),
+      ),
     );
-    expect(x86.ok).toBe(true);
+    expect(x86).toMatchObject({ ok: true });
     const arm = await execaAccelProbe.probe(
       'qemu-system-aarch64',
-      buildProbeArgs('aarch64', 'tcg', { type: 'uefi', code: '/usr/share/qemu-efi-aarch64/QEMU_EFI.fd' }),
+      buildProbeArgs('aarch64', 'tcg', { type: 'uefi', code: '/usr/share/qemu-efi-aarch64/QEMU_EFI.fd' }, ''),
       10_000,
+      probeProof('aarch64'),
     );
-    expect(arm.ok).toBe(true);
+    expect(arm).toMatchObject({ ok: true });
     console.info(`probe under TCG: x86_64 ${x86.elapsedMs} ms, aarch64 ${arm.elapsedMs} ms`);
+  });
+
+  it('x86_64: a CPU that cannot enter long mode fails the probe, and the reason says how far the guest got', async () => {
+    // qemu32 has no long mode: the image reaches protected mode (`R`, `P`) and faults at the jump to 64-bit code,
+    // as a hypervisor that cannot run a kernel stops it. SeaBIOS would have printed its banner all the same.
+    const result = await withProbeImage((image) => {
+      const args = buildProbeArgs('x86_64', 'tcg', { type: 'bios' }, image);
+      args[args.indexOf('-cpu') + 1] = 'qemu32';
+      return execaAccelProbe.probe('qemu-system-x86_64', args, 5000, probeProof('x86_64'));
+    });
+    expect(result.ok).toBe(false);
+    expect(result.reason).toContain('its console showed "RP"');
   });
 
   it('auto proves KVM for real: where /dev/kvm exists but cannot run a guest (this machine) it falls back to TCG', async () => {
@@ -164,7 +211,7 @@ describe('the real accelerator probe on this host', () => {
 
   it('a probe of a missing binary reports why', async () => {
     const spy = vi.fn();
-    const result = await execaAccelProbe.probe('qemu-system-does-not-exist', [], 2000);
+    const result = await execaAccelProbe.probe('qemu-system-does-not-exist', [], 2000, /never/);
     spy(result);
     expect(result.ok).toBe(false);
     expect(result.reason).toMatch(/QEMU exited/);

@@ -31,7 +31,7 @@ describe('serial console automation', () => {
     const details = (error as { details: string[] }).details;
     expect(details[0]).toBe('last console lines:');
     expect(details.slice(1, -1)).toEqual(Array.from({ length: 20 }, (_, i) => `│ line ${i + 10}`));
-    expect(details.at(-1)).toBe('serial log: /logs/serial.log');
+    expect(details.at(-1)).toBe(`serial log: ${serial.console.logPath}`);
   });
 
   it('as read, an echo that a full-screen editor redraws and wraps still matches (GRUB’s editor, recorded)', async () => {

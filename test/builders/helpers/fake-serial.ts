@@ -29,14 +29,14 @@ export async function startFakeSerial(): Promise<FakeSerial> {
     server.listen(path);
     closers.push(() => new Promise((done) => server.close(() => done())));
   });
-  const console = await connectSerialConsole(path, '/logs/serial.log');
+  const console = await connectSerialConsole(path, join(dir, 'serial.log'));
   const guest = await accepted;
   return {
     console,
     guest,
     typed: () => received,
     close: async () => {
-      console.close();
+      await console.close();
       guest.destroy();
       for (const close of closers) await close();
       await rm(dir, { recursive: true, force: true });
