@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { type FileDigests, sharedFileDigests } from '../host/file-digest.ts';
 import { displayPath } from './load-recipe-file.ts';
 import type { RecipeIssue } from './recipe-issue.ts';
 import { renderTemplate, TemplateVariableError } from './render-template.ts';
@@ -32,7 +33,14 @@ export const ALPINE_MIRROR = 'https://dl-cdn.alpinelinux.org/alpine';
  */
 export function resolveRecipe(
   input: RecipeOutput,
-  context: { name: string; file: string; parent?: ResolvedRecipe; issues: RecipeIssue[] },
+  context: {
+    name: string;
+    file: string;
+    parent?: ResolvedRecipe;
+    issues: RecipeIssue[];
+    /** Big local files (an installer's rootfs) are hashed once, then known by their stat. @default the shared record */
+    digests?: FileDigests;
+  },
 ): ResolvedRecipe {
   const { file, parent, issues } = context;
   const shownFile = displayPath(file);
@@ -44,7 +52,8 @@ export function resolveRecipe(
   ): (LocalFile & { content: string }) | undefined => {
     const path = resolve(dirname(file), relativePath);
     try {
-      if (as === 'hash') return { path, sha256: hashFileSync(path), content: '' };
+      if (as === 'hash')
+        return { path, sha256: (context.digests ?? sharedFileDigests()).sha256(path), content: '' };
       const bytes = readFileSync(path);
       return {
         path,
@@ -488,18 +497,4 @@ function resolveNetworkStep(step: Extract<Step, { type: 'network' }>, field: str
     address,
     prefix: prefix === undefined ? 64 : Number(prefix),
   };
-}
-
-/** sha256 of a file read in 1 MiB chunks: an installer's rootfs can be hundreds of MB. */
-function hashFileSync(path: string): string {
-  const hash = createHash('sha256');
-  const buffer = Buffer.allocUnsafe(2 ** 20);
-  const fd = openSync(path, 'r');
-  try {
-    for (let read = readSync(fd, buffer); read > 0; read = readSync(fd, buffer))
-      hash.update(buffer.subarray(0, read));
-  } finally {
-    closeSync(fd);
-  }
-  return hash.digest('hex');
 }
