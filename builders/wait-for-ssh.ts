@@ -31,7 +31,11 @@ export function fingerprintSha256(hostKey: Buffer): string {
   return `SHA256:${createHash('sha256').update(hostKey).digest('base64').replace(/=+$/, '')}`;
 }
 
-function tryOnce(options: WaitForSshOptions, timeoutMs: number): Promise<string> {
+function tryOnce(
+  options: WaitForSshOptions,
+  timeoutMs: number,
+  onHostKey: (fingerprint: string) => void,
+): Promise<string> {
   return new Promise((resolve, reject) => {
     const client = new ssh2.Client();
     let hostKey: string | undefined;
@@ -59,10 +63,28 @@ function tryOnce(options: WaitForSshOptions, timeoutMs: number): Promise<string>
       readyTimeout: timeoutMs,
       hostVerifier: (key: Buffer) => {
         hostKey = fingerprintSha256(key);
+        onHostKey(hostKey);
         return true;
       },
     });
   });
+}
+
+/**
+ * What an attempt's error says of the guest, for a wait that gave up: under user-mode networking QEMU accepts the
+ * TCP connection itself, so "connected" proves nothing; how far the SSH conversation got does.
+ */
+export function whatSshSaw(error: string, hostKeySeen: string | undefined): string {
+  if (/authentication methods failed/i.test(error))
+    return `the guest's sshd answered (host key ${hostKeySeen ?? 'unknown'}) and refused the build key`;
+  if (/Timed out while waiting for handshake/i.test(error))
+    return "the port took the connection, but no SSH banner came: the guest's sshd is not answering (QEMU's forward accepts on its behalf)";
+  if (/ECONNREFUSED/.test(error)) return "nothing listens on the forwarded port: QEMU's forward is gone";
+  if (/ECONNRESET|closed before authentication/i.test(error))
+    return 'the connection was closed before an SSH banner: nothing listens on port 22 in the guest yet';
+  return hostKeySeen
+    ? `the guest's sshd answered with host key ${hostKeySeen}`
+    : 'no attempt reached an SSH banner';
 }
 
 /**
@@ -76,6 +98,7 @@ export async function waitForSsh(options: WaitForSshOptions): Promise<SshReady> 
   let delay = 500;
   let attempts = 0;
   let lastError = 'no attempt';
+  let hostKeySeen: string | undefined;
   for (;;) {
     if (options.signal?.aborted)
       throw new TnbuildError('TNB306', 'the build was interrupted while waiting for SSH');
@@ -83,7 +106,13 @@ export async function waitForSsh(options: WaitForSshOptions): Promise<SshReady> 
     if (stopped !== undefined) throw new TnbuildError('TNB400', `SSH never came up: ${stopped}`);
     attempts += 1;
     try {
-      const hostKeySha256 = await tryOnce(options, Math.max(1000, Math.min(20_000, deadline - Date.now())));
+      const hostKeySha256 = await tryOnce(
+        options,
+        Math.max(1000, Math.min(20_000, deadline - Date.now())),
+        (seen) => {
+          hostKeySeen = seen;
+        },
+      );
       return { hostKeySha256, attempts, elapsedMs: Date.now() - started };
     } catch (error) {
       lastError = (error as Error).message;
@@ -96,7 +125,7 @@ export async function waitForSsh(options: WaitForSshOptions): Promise<SshReady> 
         'TNB400',
         `sshd on ${options.host}:${options.port} did not accept the build key within ${Math.round((Date.now() - started) / 1000)} s`,
         {
-          details: [`${attempts} attempts; last error: ${lastError}`],
+          details: [`${attempts} attempts; last error: ${lastError}`, whatSshSaw(lastError, hostKeySeen)],
         },
       );
     }

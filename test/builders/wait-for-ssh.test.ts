@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type AddressInfo, createServer } from 'node:net';
+import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { Server, utils } from 'ssh2';
 import { afterEach, describe, expect, it } from 'vitest';
 import { generateBuildKey } from '../../builders/build-key.ts';
@@ -85,7 +85,46 @@ describe('SSH readiness', () => {
       }),
     ).rejects.toMatchObject({
       code: 'TNB400',
-      details: [expect.stringMatching(/attempts; last error: All configured authentication methods failed/)],
+      details: [
+        expect.stringMatching(/attempts; last error: All configured authentication methods failed/),
+        expect.stringMatching(
+          /^the guest's sshd answered \(host key SHA256:[A-Za-z0-9+/]{43}\) and refused the build key$/,
+        ),
+      ],
+    });
+  });
+
+  it('a wait that gives up says how far the SSH conversation got: no banner behind an open port, or no port', async () => {
+    // What user-mode networking does while the guest boots: the forward accepts, nothing answers.
+    const held: Socket[] = [];
+    const silent = createServer((socket) => held.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as AddressInfo;
+    const wait = (on: number) =>
+      waitForSsh({
+        host: '127.0.0.1',
+        port: on,
+        username: 'root',
+        privateKey: generateBuildKey().privateKey,
+        deadlineMs: 1500,
+      });
+    try {
+      await expect(wait(port)).rejects.toMatchObject({
+        code: 'TNB400',
+        details: [
+          expect.stringMatching(/Timed out while waiting for handshake/),
+          expect.stringMatching(/no SSH banner came/),
+        ],
+      });
+    } finally {
+      for (const socket of held) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+    await expect(wait(port)).rejects.toMatchObject({
+      details: [
+        expect.stringMatching(/ECONNREFUSED/),
+        "nothing listens on the forwarded port: QEMU's forward is gone",
+      ],
     });
   });
 
