@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { type FileDigests, sharedFileDigests } from '../host/file-digest.ts';
+import { sharedFileDigests } from '../host/file-digest.ts';
 import { displayPath } from './load-recipe-file.ts';
 import type { RecipeIssue } from './recipe-issue.ts';
 import { renderTemplate, TemplateVariableError } from './render-template.ts';
@@ -33,14 +33,7 @@ export const ALPINE_MIRROR = 'https://dl-cdn.alpinelinux.org/alpine';
  */
 export function resolveRecipe(
   input: RecipeOutput,
-  context: {
-    name: string;
-    file: string;
-    parent?: ResolvedRecipe;
-    issues: RecipeIssue[];
-    /** Big local files (an installer's rootfs) are hashed once, then known by their stat. @default the shared record */
-    digests?: FileDigests;
-  },
+  context: { name: string; file: string; parent?: ResolvedRecipe; issues: RecipeIssue[] },
 ): ResolvedRecipe {
   const { file, parent, issues } = context;
   const shownFile = displayPath(file);
@@ -52,8 +45,8 @@ export function resolveRecipe(
   ): (LocalFile & { content: string }) | undefined => {
     const path = resolve(dirname(file), relativePath);
     try {
-      if (as === 'hash')
-        return { path, sha256: (context.digests ?? sharedFileDigests()).sha256(path), content: '' };
+      // A big file (an installer's rootfs) is hashed once, then known by its stat.
+      if (as === 'hash') return { path, sha256: sharedFileDigests().sha256(path), content: '' };
       const bytes = readFileSync(path);
       return {
         path,
