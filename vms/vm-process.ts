@@ -31,11 +31,21 @@ export async function readRunningPid(paths: VmPaths): Promise<number | undefined
   return (await isVmProcess(pid, paths)) ? pid : undefined;
 }
 
-/** Resolves true once the process is gone, false at the deadline. */
+/**
+ * A process part way through exiting: its memory is gone (so is its command line) but not yet its open files, so a
+ * QEMU in this state still holds its disk's lock. The kernel releases memory before files.
+ */
+async function isExiting(pid: number): Promise<boolean> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
+  if (stat === undefined || /^\d+ \(.*\) [ZX]/.test(stat)) return false;
+  return (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => undefined)) === '';
+}
+
+/** Resolves true once the process is gone (a zombie at most: its files closed), false at the deadline. */
 export async function waitForExit(pid: number, paths: VmPaths, deadlineMs: number): Promise<boolean> {
   const until = Date.now() + deadlineMs;
   for (;;) {
-    if (!(await isVmProcess(pid, paths))) return true;
+    if (!(await isVmProcess(pid, paths)) && !(await isExiting(pid))) return true;
     if (Date.now() >= until) return false;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
