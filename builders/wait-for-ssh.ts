@@ -3,6 +3,7 @@ import ssh2 from 'ssh2';
 import { TnbuildError } from '../errors/index.ts';
 import { type Logger, silentLogger } from '../host/command-runner.ts';
 import { sleepFor } from './serial-console.ts';
+import { whatSshSaw } from './what-ssh-saw.ts';
 
 export interface WaitForSshOptions {
   readonly host: string;
@@ -68,23 +69,6 @@ function tryOnce(
       },
     });
   });
-}
-
-/**
- * What an attempt's error says of the guest, for a wait that gave up: under user-mode networking QEMU accepts the
- * TCP connection itself, so "connected" proves nothing; how far the SSH conversation got does.
- */
-export function whatSshSaw(error: string, hostKeySeen: string | undefined): string {
-  if (/authentication methods failed/i.test(error))
-    return `the guest's sshd answered (host key ${hostKeySeen ?? 'unknown'}) and refused the build key`;
-  if (/Timed out while waiting for handshake/i.test(error))
-    return "the port took the connection, but no SSH banner came: the guest's sshd is not answering (QEMU's forward accepts on its behalf)";
-  if (/ECONNREFUSED/.test(error)) return "nothing listens on the forwarded port: QEMU's forward is gone";
-  if (/ECONNRESET|closed before authentication/i.test(error))
-    return 'the connection was closed before an SSH banner: nothing listens on port 22 in the guest yet';
-  return hostKeySeen
-    ? `the guest's sshd answered with host key ${hostKeySeen}`
-    : 'no attempt reached an SSH banner';
 }
 
 /**

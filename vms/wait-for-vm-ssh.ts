@@ -1,3 +1,4 @@
+import { whatSshSaw } from '../builders/what-ssh-saw.ts';
 import { TnbuildError } from '../errors/index.ts';
 import type { CommandRunner } from '../host/command-runner.ts';
 import { execaCommandRunner } from '../host/execa-command-runner.ts';
@@ -30,11 +31,13 @@ export async function waitForVmSsh(name: string, options: WaitForVmSshOptions = 
   const started = Date.now();
   const deadline = started + (options.deadlineMs ?? 300_000);
   let last = '';
+  let lastStderr = '';
   for (;;) {
     if (options.signal?.aborted)
       throw new TnbuildError('TNB306', `interrupted while waiting for ${name}'s sshd`);
     const result = await runner.run(argv.file, args, { reject: false, timeout: 30_000 });
     if (result.exitCode === 0) return Date.now() - started;
+    lastStderr = result.stderr;
     last = result.stderr.trim().split('\n').at(-1) ?? '';
     if (HOST_KEY_CHANGED.test(result.stderr)) {
       throw new TnbuildError('TNB403', `${name} presented a host key other than the one its seed holds`, {
@@ -51,7 +54,7 @@ export async function waitForVmSsh(name: string, options: WaitForVmSshOptions = 
         'TNB400',
         `${name}'s sshd did not let ${options.user ?? 'the user'} in within ${Math.round((Date.now() - started) / 1000)} s`,
         {
-          details: [`last ssh error: ${last}`, `serial log: ${paths.serialLog}`],
+          details: [`last ssh error: ${last}`, whatSshSaw(lastStderr), `serial log: ${paths.serialLog}`],
         },
       );
     }

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -101,15 +101,19 @@ describe('QEMU process (real QEMU, TCG)', () => {
     const qemu = await execaQemuLauncher.start(spec, { binary: 'qemu-system-x86_64' });
     started.push(qemu);
     await qemu.console.expect('0123456789\n0123456789\n', { timeoutMs: 20_000 });
-    // The builder busy (a long synchronous step): the socket fills while the guest keeps printing.
-    for (let pause = 0; pause < 5; pause += 1) {
+    // The builder busy (long synchronous steps) while the guest keeps printing, until well over a thousand lines
+    // are in (a loaded machine's guest prints slower: it takes more pauses there).
+    const lineBytes = '0123456789\n'.length;
+    const deadline = Date.now() + 15_000;
+    while ((await stat(spec.serialLog)).size < 2000 * lineBytes && Date.now() < deadline) {
       const until = Date.now() + 300;
       while (Date.now() < until) {}
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     await qemu.kill();
     await qemu.console.close();
-    const lines = (await readFile(spec.serialLog, 'latin1')).split('\n').slice(0, -1);
+    const log = await readFile(spec.serialLog, 'latin1');
+    const lines = log.split('\n').slice(0, -1);
     expect(lines.length).toBeGreaterThan(1000);
     expect(lines.filter((line) => line !== '0123456789')).toEqual([]);
   });

@@ -88,7 +88,7 @@ describe('SSH readiness', () => {
       details: [
         expect.stringMatching(/attempts; last error: All configured authentication methods failed/),
         expect.stringMatching(
-          /^the guest's sshd answered \(host key SHA256:[A-Za-z0-9+/]{43}\) and refused the build key$/,
+          /^the guest's sshd answered \(host key SHA256:[A-Za-z0-9+/]{43}\) and refused the key$/,
         ),
       ],
     });
