@@ -1,6 +1,6 @@
-import os from 'node:os';
 import path from 'node:path';
 import { silentLogger } from '../host/command-runner.ts';
+import { defaultCacheDir } from './default-cache-dir.ts';
 import { nodeHttpTransport } from './node-http-transport.ts';
 import type { FetchOptions, ResolvedFetchOptions } from './types.ts';
 
@@ -10,9 +10,7 @@ export function resolveFetchOptions(
   env: NodeJS.ProcessEnv = process.env,
 ): ResolvedFetchOptions {
   return {
-    cacheDir: path.resolve(
-      options.cacheDir ?? (env.TNBUILD_CACHE || path.join(os.homedir(), '.vms', 'cache')),
-    ),
+    cacheDir: path.resolve(options.cacheDir ?? defaultCacheDir(env)),
     mirror: options.mirror ?? (env.TNBUILD_MIRROR || undefined),
     offline: options.offline ?? false,
     logger: options.logger ?? silentLogger,

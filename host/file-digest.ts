@@ -11,8 +11,8 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { homedir } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
+import { defaultCacheDir } from '../artifacts/default-cache-dir.ts';
 
 /**
  * sha256 of a local file, remembered by what `stat` says of it (device, inode, size, mtime and ctime in ns), as git's
@@ -27,37 +27,33 @@ export interface FileDigests {
 }
 
 interface Entry {
-  readonly dev: string;
-  readonly ino: string;
-  readonly size: string;
-  readonly mtimeNs: string;
-  readonly ctimeNs: string;
+  /** `dev:ino:size:mtimeNs:ctimeNs`, as `fstat` gave them when the file was hashed. */
+  readonly stat: string;
   readonly sha256: string;
-  readonly usedAt: number;
+  readonly recordedAt: number;
 }
 
 const MAX_RECORD_BYTES = 1024 * 1024;
 const MAX_ENTRIES = 256;
 const RACY_NS = 2_000_000_000n;
-const DIGITS = /^[0-9]{1,40}$/;
+const STAT = /^[0-9]{1,40}(:[0-9]{1,40}){4}$/;
 const SHA256 = /^[0-9a-f]{64}$/;
 
 /** Where the digests of the default cache live: `$TNBUILD_CACHE/digests.json`, else `~/.vms/cache/digests.json`. */
 export function defaultDigestsFile(env: NodeJS.ProcessEnv = process.env): string {
-  return join(env.TNBUILD_CACHE || join(homedir(), '.vms', 'cache'), 'digests.json');
+  return join(defaultCacheDir(env), 'digests.json');
 }
 
 function isEntry(value: unknown): value is Entry {
   if (typeof value !== 'object' || value === null) return false;
   const entry = value as Record<string, unknown>;
   return (
-    ['dev', 'ino', 'size', 'mtimeNs', 'ctimeNs'].every(
-      (key) => typeof entry[key] === 'string' && DIGITS.test(entry[key] as string),
-    ) &&
+    typeof entry.stat === 'string' &&
+    STAT.test(entry.stat) &&
     typeof entry.sha256 === 'string' &&
     SHA256.test(entry.sha256) &&
-    typeof entry.usedAt === 'number' &&
-    Number.isFinite(entry.usedAt)
+    typeof entry.recordedAt === 'number' &&
+    Number.isFinite(entry.recordedAt)
   );
 }
 
@@ -90,7 +86,7 @@ function readRecord(file: string): Map<string, Entry> {
 }
 
 function writeRecord(file: string, entries: Map<string, Entry>): void {
-  const kept = [...entries].sort((a, b) => b[1].usedAt - a[1].usedAt).slice(0, MAX_ENTRIES);
+  const kept = [...entries].sort((a, b) => b[1].recordedAt - a[1].recordedAt).slice(0, MAX_ENTRIES);
   const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
     mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
@@ -111,54 +107,33 @@ function hashFd(fd: number): string {
   return hash.digest('hex');
 }
 
-function identity(stat: BigIntStats): Identity {
-  return {
-    dev: String(stat.dev),
-    ino: String(stat.ino),
-    size: String(stat.size),
-    mtimeNs: String(stat.mtimeNs),
-    ctimeNs: String(stat.ctimeNs),
-  };
+function statKey(stat: BigIntStats): string {
+  return [stat.dev, stat.ino, stat.size, stat.mtimeNs, stat.ctimeNs].join(':');
 }
 
-type Identity = Omit<Entry, 'sha256' | 'usedAt'>;
-
-function sameFile(a: Identity, b: Identity): boolean {
-  return (
-    a.dev === b.dev &&
-    a.ino === b.ino &&
-    a.size === b.size &&
-    a.mtimeNs === b.mtimeNs &&
-    a.ctimeNs === b.ctimeNs
-  );
-}
-
-/** Digests remembered in `file` (and in this process); `file: null` remembers them in this process only. */
+/** Digests remembered in `file` and in this process. */
 export function fileDigests(
-  file: string | null = defaultDigestsFile(),
+  file: string = defaultDigestsFile(),
   options: { readonly nowNs?: () => bigint } = {},
 ): FileDigests {
   const nowNs = options.nowNs ?? (() => BigInt(Date.now()) * 1_000_000n);
   let entries: Map<string, Entry> | undefined;
   return {
     sha256(path) {
-      entries ??= file === null ? new Map() : readRecord(file);
+      entries ??= readRecord(file);
       const fd = openSync(path, 'r');
       try {
         const before = fstatSync(fd, { bigint: true });
         const known = entries.get(path);
-        const now = identity(before);
-        if (known && sameFile(known, now)) {
-          entries.set(path, { ...known, usedAt: Date.now() });
-          return known.sha256;
-        }
+        const now = statKey(before);
+        if (known?.stat === now) return known.sha256;
         const startedNs = nowNs();
         const sha256 = hashFd(fd);
-        const after = identity(fstatSync(fd, { bigint: true }));
+        const after = statKey(fstatSync(fd, { bigint: true }));
         // ctime moves with every write (and with a utimes that sets mtime back): the file's last change.
-        if (sameFile(after, now) && before.ctimeNs < startedNs - RACY_NS) {
-          entries.set(path, { ...now, sha256, usedAt: Date.now() });
-          if (file !== null) writeRecord(file, entries);
+        if (after === now && before.ctimeNs < startedNs - RACY_NS) {
+          entries.set(path, { stat: now, sha256, recordedAt: Date.now() });
+          writeRecord(file, entries);
         }
         return sha256;
       } finally {
