@@ -30,7 +30,6 @@ export async function waitForVmSsh(name: string, options: WaitForVmSshOptions = 
   const args = ['-o', 'BatchMode=yes', '-o', 'ConnectTimeout=10', ...argv.args];
   const started = Date.now();
   const deadline = started + (options.deadlineMs ?? 300_000);
-  let last = '';
   let lastStderr = '';
   for (;;) {
     if (options.signal?.aborted)
@@ -38,7 +37,6 @@ export async function waitForVmSsh(name: string, options: WaitForVmSshOptions = 
     const result = await runner.run(argv.file, args, { reject: false, timeout: 30_000 });
     if (result.exitCode === 0) return Date.now() - started;
     lastStderr = result.stderr;
-    last = result.stderr.trim().split('\n').at(-1) ?? '';
     if (HOST_KEY_CHANGED.test(result.stderr)) {
       throw new TnbuildError('TNB403', `${name} presented a host key other than the one its seed holds`, {
         details: result.stderr.trim().split('\n').slice(-5),
@@ -54,7 +52,11 @@ export async function waitForVmSsh(name: string, options: WaitForVmSshOptions = 
         'TNB400',
         `${name}'s sshd did not let ${options.user ?? 'the user'} in within ${Math.round((Date.now() - started) / 1000)} s`,
         {
-          details: [`last ssh error: ${last}`, whatSshSaw(lastStderr), `serial log: ${paths.serialLog}`],
+          details: [
+            `last ssh error: ${lastStderr.trim().split('\n').at(-1) ?? ''}`,
+            whatSshSaw(lastStderr),
+            `serial log: ${paths.serialLog}`,
+          ],
         },
       );
     }

@@ -88,7 +88,7 @@ describe('SSH readiness', () => {
       details: [
         expect.stringMatching(/attempts; last error: All configured authentication methods failed/),
         expect.stringMatching(
-          /^the guest's sshd answered \(host key SHA256:[A-Za-z0-9+/]{43}\) and refused the key$/,
+          /^the guest's sshd answered \(host key SHA256:[A-Za-z0-9+/]{43}\) and refused the key: the guest's authorized_keys does not hold it$/,
         ),
       ],
     });
@@ -123,7 +123,7 @@ describe('SSH readiness', () => {
     await expect(wait(port)).rejects.toMatchObject({
       details: [
         expect.stringMatching(/ECONNREFUSED/),
-        "nothing listens on the forwarded port: QEMU's forward is gone",
+        "nothing listens on the forwarded port: QEMU's forward is gone (is QEMU still running?)",
       ],
     });
   });

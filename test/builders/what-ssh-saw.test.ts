@@ -42,22 +42,22 @@ describe('what an SSH attempt saw, from OpenSSH’s client as it prints it', () 
 
     const closing = await listen((socket) => socket.destroy());
     expect(whatSshSaw(await sshStderr(closing))).toBe(
-      'the connection was closed before an SSH banner: nothing listens on port 22 in the guest yet',
+      'the connection was closed before an SSH banner: nothing listens on port 22 in the guest yet; the console shows how far it booted',
     );
 
     const free = await listen(() => {});
     await new Promise((resolve) => servers.pop()!.close(resolve));
     expect(whatSshSaw(await sshStderr(free))).toBe(
-      "nothing listens on the forwarded port: QEMU's forward is gone",
+      "nothing listens on the forwarded port: QEMU's forward is gone (is QEMU still running?)",
     );
   });
 
   it('a refused key, with or without the host key seen', () => {
     expect(whatSshSaw('root@127.0.0.1: Permission denied (publickey).')).toBe(
-      "the guest's sshd answered and refused the key",
+      "the guest's sshd answered and refused the key: the guest's authorized_keys does not hold it",
     );
     expect(whatSshSaw('All configured authentication methods failed', 'SHA256:abc')).toBe(
-      "the guest's sshd answered (host key SHA256:abc) and refused the key",
+      "the guest's sshd answered (host key SHA256:abc) and refused the key: the guest's authorized_keys does not hold it",
     );
     expect(whatSshSaw('something else')).toBe('no attempt reached an SSH banner');
   });
