@@ -252,6 +252,7 @@ export function createCli() {
       'Public key the clone lets in (default: ~/.ssh/id_ed25519.pub, else one made in ~/.vms/ssh)',
     )
     .option('--accel <accel>', 'auto | kvm | hvf | tcg', { default: 'auto' })
+    .option('--wait', 'start: return once the VM lets you in over SSH (gives up after 5 min)')
     .action(async (action: string | undefined, name: string | undefined, command: string[], flags: Flags) => {
       const chosen = requireAction('vm', action, VM_ACTIONS);
       const { vm } = await import('./vm.ts');
@@ -261,6 +262,8 @@ export function createCli() {
           ...(flags.name !== undefined && { name: String(flags.name) }),
           full: Boolean(flags.full),
           force: Boolean(flags.force),
+          wait: Boolean(flags.wait),
+          ...(Boolean(flags.wait) && { signal: interruptSignal() }),
           ...(flags.key !== undefined && { key: String(flags.key) }),
           accel: oneOf('--accel', flags.accel, ['auto', 'kvm', 'hvf', 'tcg'] as const),
           // `tnbuild vm ssh NAME -- CMD …`: cac puts what follows `--` aside.

@@ -15,6 +15,9 @@ export interface VmCommandOptions extends GlobalOptions {
   readonly accel?: AccelChoice;
   /** For `ssh`: the command to run instead of a shell. */
   readonly command?: readonly string[];
+  /** For `start`: return once the VM lets the user in over SSH. */
+  readonly wait?: boolean;
+  readonly signal?: AbortSignal;
 }
 
 function formatStatus(status: VmStatus): string {
@@ -38,7 +41,9 @@ export async function vm(
     case 'start': {
       const { startVm } = await import('../vms/start-vm.ts');
       const status = await startVm(need('a VM name'));
-      return [`started ${formatStatus(status)}`];
+      const started = `started ${formatStatus(status)}`;
+      if (!options.wait) return [started];
+      return [started, await waitForLogin(status.name, options)];
     }
     case 'stop': {
       const { stopVm } = await import('../vms/stop-vm.ts');
@@ -82,6 +87,15 @@ export async function vm(
         `unknown vm action "${action}"; expected create | start | stop | status | ssh | destroy | list`,
       );
   }
+}
+
+/** `vm start --wait`: polls SSH with the user's key and the pinned host key, as `tnbuild vm ssh` would log in. */
+async function waitForLogin(name: string, options: VmCommandOptions): Promise<string> {
+  const { resolveUserKey } = await import('./user-key.ts');
+  const { waitForVmSsh } = await import('../vms/wait-for-vm-ssh.ts');
+  const { identityFile } = await resolveUserKey(options.key);
+  const ms = await waitForVmSsh(name, { identityFile, ...(options.signal && { signal: options.signal }) });
+  return `${name} answers SSH after ${(ms / 1000).toFixed(1)} s: \`tnbuild vm ssh ${name}\``;
 }
 
 /** What to do when there is no VM yet, for the state the user is in: a command that works now. */

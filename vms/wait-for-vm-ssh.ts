@@ -10,13 +10,25 @@ import { resolveVmsRoot } from './vms-root.ts';
 export interface WaitForVmSshOptions extends Omit<SshVmOptions, 'command'> {
   /** @default 300000 */
   readonly deadlineMs?: number;
-  /** @default 2000 */
+  /** Pause between attempts (an attempt that finds no sshd ends at once, or when its banner wait runs out). @default 250 */
   readonly intervalMs?: number;
   readonly runner?: CommandRunner;
   readonly signal?: AbortSignal;
 }
 
 const HOST_KEY_CHANGED = /REMOTE HOST IDENTIFICATION HAS CHANGED|Host key verification failed/;
+const BANNER_TIMED_OUT = /timed out during banner exchange/;
+
+/**
+ * ssh's ConnectTimeout (the connect and the wait for sshd's banner) for the next attempt. Until the guest's network
+ * is up, QEMU's user-mode forward accepts the connection and its SYNs to the guest go unanswered, so an attempt can
+ * only time out: a short wait starts the next attempt soon after sshd listens (with 10 s, clones answered up to 5 s
+ * late). Each further banner timeout in a row waits a second longer, up to 10 s, so a guest too loaded to send its
+ * banner within 3 s is still reached.
+ */
+export function bannerWaitSeconds(bannerTimeoutsInARow: number): number {
+  return Math.min(10, 3 + bannerTimeoutsInARow);
+}
 
 /**
  * Polls `ssh … true` with the pinned host key (the same argv `sshVm` gives) until the guest lets the user in.
@@ -27,16 +39,19 @@ export async function waitForVmSsh(name: string, options: WaitForVmSshOptions = 
   const runner = options.runner ?? execaCommandRunner;
   const { paths } = await loadVm(name, vmsRoot);
   const argv = await sshVm(name, { ...options, vmsRoot, command: ['true'] });
-  const args = ['-o', 'BatchMode=yes', '-o', 'ConnectTimeout=10', ...argv.args];
   const started = Date.now();
   const deadline = started + (options.deadlineMs ?? 300_000);
   let lastStderr = '';
+  let bannerTimeouts = 0;
   for (;;) {
     if (options.signal?.aborted)
       throw new TnbuildError('TNB306', `interrupted while waiting for ${name}'s sshd`);
+    const connectTimeout = `ConnectTimeout=${bannerWaitSeconds(bannerTimeouts)}`;
+    const args = ['-o', 'BatchMode=yes', '-o', connectTimeout, ...argv.args];
     const result = await runner.run(argv.file, args, { reject: false, timeout: 30_000 });
     if (result.exitCode === 0) return Date.now() - started;
     lastStderr = result.stderr;
+    bannerTimeouts = BANNER_TIMED_OUT.test(result.stderr) ? bannerTimeouts + 1 : 0;
     if (HOST_KEY_CHANGED.test(result.stderr)) {
       throw new TnbuildError('TNB403', `${name} presented a host key other than the one its seed holds`, {
         details: result.stderr.trim().split('\n').slice(-5),
@@ -60,6 +75,6 @@ export async function waitForVmSsh(name: string, options: WaitForVmSshOptions = 
         },
       );
     }
-    await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 2000));
+    await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 250));
   }
 }

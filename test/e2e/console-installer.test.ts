@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { REPO } from '../helpers/recipe-project.ts';
-import { isolatedEnv, runCli, whenBooted } from '../helpers/run-cli.ts';
+import { isolatedEnv, runCli } from '../helpers/run-cli.ts';
 import './helpers/guest-fixture.ts';
 
 // Any installer, described only in a recipe: test/e2e/recipes/grub-guest.ts installs the fixture's GRUB medium
@@ -59,11 +59,11 @@ describe('the console installer on a medium tnbuild does not know (TCG)', () => 
 
     const created = await tnbuild(['vm', 'create', 'grub-guest']);
     expect(created.exitCode, created.out).toBe(0);
-    const started = await tnbuild(['vm', 'start', 'grub-guest']);
+    // --wait returns once the user can log in: the first `vm ssh` after it works, with no retries of its own.
+    const started = await tnbuild(['vm', 'start', 'grub-guest', '--wait']);
     expect(started.exitCode, started.out).toBe(0);
-    const ssh = await whenBooted(() =>
-      tnbuild(['vm', 'ssh', 'grub-guest', '--', 'sh', '-c', 'hostname; cat /etc/fstab']),
-    );
+    expect(started.out).toMatch(/^grub-guest answers SSH after \d+\.\d s/m);
+    const ssh = await tnbuild(['vm', 'ssh', 'grub-guest', '--', 'sh', '-c', 'hostname; cat /etc/fstab']);
     expect(ssh.exitCode, ssh.out).toBe(0);
     expect(ssh.out).toContain('grub-guest');
   });

@@ -354,16 +354,20 @@ describe('templates and clones on the offline Debian guest (TCG)', () => {
     for (const clone of clones) {
       const { stdout } = await sshIn(
         clone.name,
-        'hostname; cat /etc/machine-id; ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub; cat /etc/tnb-e2e-layer; cat /var/lib/tnb-e2e-first-boot; cat ~/.ssh/authorized_keys; ip -6 -o addr show dev eth1 scope global',
+        'hostname; cat /etc/machine-id; ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub; cat /etc/tnb-e2e-layer; cat /var/lib/tnb-e2e-first-boot; echo $(cd /etc/ssh && ls ssh_host_*_key); cat ~/.ssh/authorized_keys; ip -6 -o addr show dev eth1 scope global',
       );
       seen[clone.name] = stdout.trim().split('\n');
-      const [hostname, machineId, fingerprint, layer, firstBoot, ...rest] = seen[clone.name] ?? [];
+      const [hostname, machineId, fingerprint, layer, firstBoot, keygen, ...rest] = seen[clone.name] ?? [];
       const status = await vmStatus(clone.name, { vmsRoot });
       expect(hostname).toBe(clone.name);
       expect(machineId).toMatch(/^[0-9a-f]{32}$/);
       expect(fingerprint).toContain(status.hostKeyFingerprint);
       expect(layer).toBe('node');
       expect(firstBoot).toBe(`first boot of ${clone.name}`);
+      // Only the seed's key: the guest's own host-key generator (the fixture's ssh-keygen -A, as a distro has one)
+      // found it in place and did not run. It used to race the seed, spending seconds on RSA under TCG, and could
+      // have replaced the pinned key.
+      expect(keygen).toBe('ssh_host_ed25519_key');
       expect(rest).toContain(KEEPER_KEY);
       expect(rest).toContain(userKey);
       expect(rest.join('\n')).toContain(`inet6 ${clone.address}/64`);

@@ -33,7 +33,11 @@ describe('the first-boot service files', () => {
     const [, initd] = firstBootFiles('alpine');
     const [, unit] = firstBootFiles('debian');
     expect(initd?.content).toMatch(/before net networking sshd/);
-    expect(unit?.content).toMatch(/^Before=network-pre\.target networking\.service ssh\.service/m);
+    expect(unit?.content).toMatch(/^Before=.* network-pre\.target networking\.service ssh\.service/m);
+    // Not only before sshd: a host-key generator of the distro's (any unit with default dependencies, ordered after
+    // sysinit.target) must see the seed's keys, or it races the seed and may replace the key tnbuild pinned.
+    expect(unit?.content).toMatch(/^DefaultDependencies=no$/m);
+    expect(unit?.content).toMatch(/^Before=sysinit\.target /m);
     for (const file of [...firstBootFiles('alpine'), ...firstBootFiles('debian')]) {
       const code = file.content.split('\n').filter((line) => !line.trimStart().startsWith('#'));
       expect(code.join('\n')).not.toMatch(/cloud-init|cloud-config|tiny-cloud/);

@@ -10,7 +10,7 @@ import { startVm } from '../../vms/start-vm.ts';
 import { stopVm } from '../../vms/stop-vm.ts';
 import { baseDiskPath } from '../../vms/vm-paths.ts';
 import { listVms, vmStatus } from '../../vms/vm-status.ts';
-import { waitForVmSsh } from '../../vms/wait-for-vm-ssh.ts';
+import { bannerWaitSeconds, waitForVmSsh } from '../../vms/wait-for-vm-ssh.ts';
 import { createTestVm, newSandbox, type Sandbox } from './helpers.ts';
 
 // Real QEMU (TCG) on a blank disk: SeaBIOS finds nothing to boot and no OS answers the ACPI power button,
@@ -182,8 +182,14 @@ describe('VM lifecycle on a real QEMU', () => {
     const sandbox = await newSandbox();
     await createTestVm(sandbox, 'waiting');
     await start(sandbox, 'waiting');
+    const bannerTimeout = {
+      exitCode: 255,
+      stderr: 'Connection timed out during banner exchange\nConnection to 127.0.0.1 port 2222 timed out\n',
+    };
     const replies = [
       { exitCode: 255, stderr: 'ssh: connect to host 127.0.0.1 port 2222: Connection refused\n' },
+      bannerTimeout,
+      bannerTimeout,
       { exitCode: 255, stderr: 'kex_exchange_identification: read: Connection reset by peer\n' },
       { exitCode: 0, stderr: '' },
     ];
@@ -196,7 +202,17 @@ describe('VM lifecycle on a real QEMU', () => {
       },
     };
     await waitForVmSsh('waiting', { vmsRoot: sandbox.vmsRoot, runner, intervalMs: 10 });
-    expect(calls).toHaveLength(3);
+    expect(calls).toHaveLength(5);
+    // A short banner wait while the guest's network may still be down, a second longer after each banner timeout
+    // in a row, short again once anything else answers.
+    expect(calls.map((call) => call.find((arg) => arg.startsWith('ConnectTimeout=')))).toEqual([
+      'ConnectTimeout=3',
+      'ConnectTimeout=3',
+      'ConnectTimeout=4',
+      'ConnectTimeout=5',
+      'ConnectTimeout=3',
+    ]);
+    expect(bannerWaitSeconds(50)).toBe(10);
     expect(calls[0]).toEqual(
       expect.arrayContaining(['BatchMode=yes', 'HostKeyAlias=waiting', 'StrictHostKeyChecking=yes', 'true']),
     );

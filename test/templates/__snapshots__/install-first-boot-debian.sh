@@ -211,12 +211,13 @@ chmod 0755 /usr/local/sbin/tnbuild-first-boot
 mkdir -p /etc/systemd/system
 cat >/etc/systemd/system/tnbuild-first-boot.service <<'TNBUILD_FILE_END'
 # Installed by tnbuild: applies a clone's cidata seed (see /usr/local/sbin/tnbuild-first-boot) before the
-# network and sshd start.
+# network and sshd start. Before sysinit.target like cloud-init-local: every service with default dependencies
+# (a distro's host-key generator among them) starts after the seed's keys are in place, not racing to make its own.
 [Unit]
 Description=Apply this VM's identity from its tnbuild seed
 DefaultDependencies=no
 After=local-fs.target systemd-remount-fs.service
-Before=network-pre.target networking.service ssh.service sshd.service systemd-user-sessions.service shutdown.target
+Before=sysinit.target network-pre.target networking.service ssh.service sshd.service systemd-user-sessions.service shutdown.target
 Wants=network-pre.target
 Conflicts=shutdown.target
 
