@@ -1,4 +1,5 @@
 import { benchArch } from './arch.ts';
+import { benchBoot } from './boot.ts';
 import { benchCachedReinstall } from './cached-reinstall.ts';
 import { benchPacker } from './packer.ts';
 import { benchParallel } from './parallel.ts';
@@ -40,6 +41,16 @@ if (only === 'parallel') {
   // Opt-in by name: two child layers rebuilt one at a time and side by side, TNBUILD_BENCH_RUNS times (default 1).
   console.log('\n== sibling layers one at a time and side by side');
   await benchParallel(Number(process.env.TNBUILD_BENCH_RUNS ?? 1));
+}
+if (only === 'boot') {
+  // Opt-in by name: `npm run bench -- boot [N]` (default 3) first boots and boots of one clone, about a minute each.
+  const runs = Number(process.argv[3] ?? 3);
+  if (!Number.isInteger(runs) || runs < 1)
+    throw new Error(`boot takes a whole number of runs, got "${process.argv[3]}"`);
+  console.log(
+    `\n== a clone's boot to SSH-ready: ${runs} first boots and ${runs} boots with the seed applied`,
+  );
+  await benchBoot(runs);
 }
 if (only === 'soak') {
   // Opt-in by name: `npm run bench -- soak [N]` (default 30) child builds, then N clone boots and stops.

@@ -68,6 +68,10 @@ describe.each(['dash', 'busybox'] as const)('tnbuild-first-boot run by %s', (she
     expect(result.stderr).toBe('');
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toContain('tnbuild-first-boot: seed node-a-1 applied');
+    expect(result.stdout).toContain('tnbuild-first-boot: network: fd10:1234::1/64 on eth1');
+    const log = (await readFile(join(root, 'var/log/tnbuild-first-boot.log'), 'utf8')).trimEnd().split('\n');
+    expect(log.at(0)).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d applying seed node-a-1$/);
+    expect(log.at(-1)).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d seed node-a-1 applied$/);
 
     expect(await readFile(join(root, 'etc/hostname'), 'utf8')).toBe('node-a\n');
     expect(await readFile(join(root, 'etc/hosts'), 'utf8')).toBe(
