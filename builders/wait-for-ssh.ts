@@ -3,6 +3,7 @@ import ssh2 from 'ssh2';
 import { TnbuildError } from '../errors/index.ts';
 import { type Logger, silentLogger } from '../host/command-runner.ts';
 import { sleepFor } from './serial-console.ts';
+import { awaitSshBanner, bannerWaitSeconds, NO_BANNER } from './ssh-banner.ts';
 import { whatSshSaw } from './what-ssh-saw.ts';
 
 export interface WaitForSshOptions {
@@ -16,7 +17,7 @@ export interface WaitForSshOptions {
   readonly logger?: Logger;
   /** Checked while waiting: a reason here (QEMU exited) ends the wait at once. */
   readonly stopped?: () => string | undefined;
-  /** The longest pause between attempts (they back off from 500 ms). @default 5000 */
+  /** The longest pause between attempts (they back off from 500 ms; one without a banner is a bare TCP probe). @default 1000 */
   readonly maxPauseMs?: number;
 }
 
@@ -73,7 +74,8 @@ function tryOnce(
 
 /**
  * Waits for the guest's sshd to accept the build key, with backoff and a deadline, and records its host key.
- * User-mode networking accepts TCP on a forwarded port before the guest listens, so only a login proves readiness.
+ * User-mode networking accepts TCP on a forwarded port before the guest listens, so only a login proves readiness;
+ * each attempt first waits briefly for sshd's banner (`awaitSshBanner`) and logs in only once one came.
  */
 export async function waitForSsh(options: WaitForSshOptions): Promise<SshReady> {
   const logger = options.logger ?? silentLogger;
@@ -83,6 +85,7 @@ export async function waitForSsh(options: WaitForSshOptions): Promise<SshReady> 
   let attempts = 0;
   let lastError = 'no attempt';
   let hostKeySeen: string | undefined;
+  let bannerTimeouts = 0;
   for (;;) {
     if (options.signal?.aborted)
       throw new TnbuildError('TNB306', 'the build was interrupted while waiting for SSH');
@@ -90,6 +93,8 @@ export async function waitForSsh(options: WaitForSshOptions): Promise<SshReady> 
     if (stopped !== undefined) throw new TnbuildError('TNB400', `SSH never came up: ${stopped}`);
     attempts += 1;
     try {
+      const bannerWaitMs = Math.min(bannerWaitSeconds(bannerTimeouts) * 1000, deadline - Date.now());
+      await awaitSshBanner(options, Math.max(1000, bannerWaitMs), options.signal);
       const hostKeySha256 = await tryOnce(
         options,
         Math.max(1000, Math.min(20_000, deadline - Date.now())),
@@ -100,6 +105,7 @@ export async function waitForSsh(options: WaitForSshOptions): Promise<SshReady> 
       return { hostKeySha256, attempts, elapsedMs: Date.now() - started };
     } catch (error) {
       lastError = (error as Error).message;
+      bannerTimeouts = NO_BANNER.test(lastError) ? bannerTimeouts + 1 : 0;
       logger.debug(
         `ssh ${options.username}@${options.host}:${options.port} attempt ${attempts}: ${lastError}`,
       );
@@ -114,6 +120,6 @@ export async function waitForSsh(options: WaitForSshOptions): Promise<SshReady> 
       );
     }
     await sleepFor(delay, options.signal).catch(() => undefined);
-    delay = Math.min(options.maxPauseMs ?? 5000, Math.round(delay * 1.5));
+    delay = Math.min(options.maxPauseMs ?? 1000, Math.round(delay * 1.5));
   }
 }

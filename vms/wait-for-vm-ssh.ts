@@ -1,3 +1,4 @@
+import { bannerWaitSeconds } from '../builders/ssh-banner.ts';
 import { whatSshSaw } from '../builders/what-ssh-saw.ts';
 import { TnbuildError } from '../errors/index.ts';
 import type { CommandRunner } from '../host/command-runner.ts';
@@ -20,17 +21,6 @@ const HOST_KEY_CHANGED = /REMOTE HOST IDENTIFICATION HAS CHANGED|Host key verifi
 const BANNER_TIMED_OUT = /timed out during banner exchange/;
 
 /**
- * ssh's ConnectTimeout (the connect and the wait for sshd's banner) for the next attempt. Until the guest's network
- * is up, QEMU's user-mode forward accepts the connection and its SYNs to the guest go unanswered, so an attempt can
- * only time out: a short wait starts the next attempt soon after sshd listens (with 10 s, clones answered up to 5 s
- * late). Each further banner timeout in a row waits a second longer, up to 10 s, so a guest too loaded to send its
- * banner within 3 s is still reached.
- */
-export function bannerWaitSeconds(bannerTimeoutsInARow: number): number {
-  return Math.min(10, 3 + bannerTimeoutsInARow);
-}
-
-/**
  * Polls `ssh … true` with the pinned host key (the same argv `sshVm` gives) until the guest lets the user in.
  * Returns how long it took. A different host key fails at once (TNB403); QEMU exiting or the deadline, TNB400.
  */
@@ -46,6 +36,7 @@ export async function waitForVmSsh(name: string, options: WaitForVmSshOptions = 
   for (;;) {
     if (options.signal?.aborted)
       throw new TnbuildError('TNB306', `interrupted while waiting for ${name}'s sshd`);
+    // ssh's ConnectTimeout bounds the connect and the wait for sshd's banner: short while the guest may be down.
     const connectTimeout = `ConnectTimeout=${bannerWaitSeconds(bannerTimeouts)}`;
     const args = ['-o', 'BatchMode=yes', '-o', connectTimeout, ...argv.args];
     const result = await runner.run(argv.file, args, { reject: false, timeout: 30_000 });

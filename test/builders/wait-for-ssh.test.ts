@@ -5,14 +5,21 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { generateBuildKey } from '../../builders/build-key.ts';
 import { runOverSsh } from '../../builders/run-over-ssh.ts';
 import { fingerprintSha256, waitForSsh } from '../../builders/wait-for-ssh.ts';
+import { silentLogger } from '../../host/command-runner.ts';
 import { sshKeyPair } from '../helpers/ssh-key-pair.ts';
 
 const hostKey = sshKeyPair();
 
 function startSshd(port: number, authorizedKey: string): Promise<Server> {
+  const server = sshServer(authorizedKey);
+  return new Promise((resolve) => server.listen(port, '127.0.0.1', () => resolve(server)));
+}
+
+/** An sshd that lets in one key and runs any command as a success; not listening yet. */
+function sshServer(authorizedKey: string): Server {
   const allowed = utils.parseKey(authorizedKey);
   if (allowed instanceof Error) throw allowed;
-  const server = new Server({ hostKeys: [hostKey.private] }, (client) => {
+  return new Server({ hostKeys: [hostKey.private] }, (client) => {
     client.on('authentication', (context) => {
       if (context.method === 'publickey' && context.key.data.equals(allowed.getPublicSSH())) context.accept();
       else context.reject(['publickey']);
@@ -26,7 +33,6 @@ function startSshd(port: number, authorizedKey: string): Promise<Server> {
     });
     client.on('error', () => {});
   });
-  return new Promise((resolve) => server.listen(port, '127.0.0.1', () => resolve(server)));
 }
 
 function freePort(): Promise<number> {
@@ -112,7 +118,7 @@ describe('SSH readiness', () => {
       await expect(wait(port)).rejects.toMatchObject({
         code: 'TNB400',
         details: [
-          expect.stringMatching(/Timed out while waiting for handshake/),
+          expect.stringMatching(/no SSH banner within 1\.\d+ s/),
           expect.stringMatching(/no SSH banner came/),
         ],
       });
@@ -126,6 +132,41 @@ describe('SSH readiness', () => {
         "nothing listens on the forwarded port: QEMU's forward is gone (is QEMU still running?)",
       ],
     });
+  });
+
+  it('gives up on an attempt behind a silent port after its banner wait, and logs in once sshd speaks', async () => {
+    // QEMU's forward while the guest's network is down: it accepts and holds the connection. An attempt that waited
+    // for a whole handshake (20 s, or here the deadline) found sshd only on the next boot; this one waits 3 s.
+    const key = generateBuildKey();
+    const sshd = sshServer(key.publicKey);
+    let speaking = false;
+    const held: Socket[] = [];
+    const forward = createServer((socket) => {
+      if (speaking) sshd.injectSocket(socket);
+      else held.push(socket);
+    });
+    await new Promise<void>((resolve) => forward.listen(0, '127.0.0.1', resolve));
+    const { port } = forward.address() as AddressInfo;
+    setTimeout(() => {
+      speaking = true;
+    }, 1000);
+    const debug: string[] = [];
+    const logger = { ...silentLogger, debug: (line: string) => debug.push(line) };
+    try {
+      const ready = await waitForSsh({
+        host: '127.0.0.1',
+        port,
+        username: 'root',
+        privateKey: key.privateKey,
+        deadlineMs: 8000,
+        logger,
+      });
+      expect(ready.attempts).toBe(2);
+      expect(debug).toEqual([expect.stringMatching(/attempt 1: no SSH banner within 3 s$/)]);
+    } finally {
+      for (const socket of held) socket.destroy();
+      await new Promise((resolve) => forward.close(resolve));
+    }
   });
 
   it('runs a command with the pinned host key, and refuses a different host key (TNB403)', async () => {

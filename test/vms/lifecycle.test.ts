@@ -4,13 +4,14 @@ import { createServer, type Server } from 'node:net';
 import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
 import { pickFreePort } from '../../builders/free-port.ts';
+import { bannerWaitSeconds } from '../../builders/ssh-banner.ts';
 import { destroyVm } from '../../vms/destroy-vm.ts';
 import { sshVm } from '../../vms/ssh-vm.ts';
 import { startVm } from '../../vms/start-vm.ts';
 import { stopVm } from '../../vms/stop-vm.ts';
 import { baseDiskPath } from '../../vms/vm-paths.ts';
 import { listVms, vmStatus } from '../../vms/vm-status.ts';
-import { bannerWaitSeconds, waitForVmSsh } from '../../vms/wait-for-vm-ssh.ts';
+import { waitForVmSsh } from '../../vms/wait-for-vm-ssh.ts';
 import { createTestVm, newSandbox, type Sandbox } from './helpers.ts';
 
 // Real QEMU (TCG) on a blank disk: SeaBIOS finds nothing to boot and no OS answers the ACPI power button,
