@@ -80,3 +80,10 @@ export function median(values: readonly number[]): number {
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
+
+/** `label: 30/30 ok, median 13.8 s, max 15.5 s` for times in ms, of `runs` tried. */
+export function summarise(label: string, valuesMs: readonly number[], runs: number): string {
+  return valuesMs.length === 0
+    ? `${label}: none succeeded`
+    : `${label}: ${valuesMs.length}/${runs} ok, median ${(median(valuesMs) / 1000).toFixed(1)} s, max ${(Math.max(...valuesMs) / 1000).toFixed(1)} s`;
+}

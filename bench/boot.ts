@@ -1,10 +1,10 @@
-import { benchCli, median } from './bench-cli.ts';
+import { benchCli, summarise } from './bench-cli.ts';
 
 const VM = 'boot-x86';
 
-/** `vm start --wait` as a user runs it, from the command's start to the user's login, in seconds. */
+/** `vm start --wait` as a user runs it, from the command's start to the user's login, in ms. */
 async function bootToLogin(cli: ReturnType<typeof benchCli>): Promise<number> {
-  return (await cli.must('vm', 'start', VM, '--wait')).ms / 1000;
+  return (await cli.must('vm', 'start', VM, '--wait')).ms;
 }
 
 /**
@@ -27,15 +27,12 @@ export async function benchBoot(runs: number, print: (line: string) => void = co
     await cli.must('vm', 'stop', VM);
     again.push(await bootToLogin(cli));
     print(
-      `  ${run}/${runs}: first boot ${first.at(-1)?.toFixed(1)} s, boot with the seed applied ${again.at(-1)?.toFixed(1)} s`,
+      `  ${run}/${runs}: first boot ${((first.at(-1) ?? 0) / 1000).toFixed(1)} s, boot with the seed applied ${((again.at(-1) ?? 0) / 1000).toFixed(1)} s`,
     );
     if (run < runs) await cli.must('vm', 'stop', VM);
   }
-  const line = (label: string, values: readonly number[]) =>
-    `${label}: median ${median(values).toFixed(1)} s, max ${Math.max(...values).toFixed(1)} s   goal ≤ 15 s`;
-  print(line('clone first boot to SSH-ready (seed applied)', first));
-  print(line('clone boot to SSH-ready (seed already applied)', again));
-
+  print(`${summarise('clone first boot to SSH-ready (seed applied)', first, runs)}   goal ≤ 15 s`);
+  print(`${summarise('clone boot to SSH-ready (seed already applied)', again, runs)}   goal ≤ 15 s`);
   const analysis = await cli.must(
     'vm',
     'ssh',

@@ -8,6 +8,14 @@ import { benchRegistry } from './registry.ts';
 import { benchSoak } from './soak.ts';
 import { benchStartup } from './startup.ts';
 
+/** `npm run bench -- NAME [N]`: N, a whole number of runs, or the bench's default. */
+function runsArgument(name: string, fallback: number): number {
+  const runs = Number(process.argv[3] ?? fallback);
+  if (!Number.isInteger(runs) || runs < 1)
+    throw new Error(`${name} takes a whole number of runs, got "${process.argv[3]}"`);
+  return runs;
+}
+
 // `npm run bench`: the timing goals, measured rather than asserted in tests. Runs as root (the provisioning
 // bench makes a throwaway user for a real sshd on 127.0.0.1).
 const only = process.argv[2];
@@ -44,9 +52,7 @@ if (only === 'parallel') {
 }
 if (only === 'boot') {
   // Opt-in by name: `npm run bench -- boot [N]` (default 3) first boots and boots of one clone, about a minute each.
-  const runs = Number(process.argv[3] ?? 3);
-  if (!Number.isInteger(runs) || runs < 1)
-    throw new Error(`boot takes a whole number of runs, got "${process.argv[3]}"`);
+  const runs = runsArgument('boot', 3);
   console.log(
     `\n== a clone's boot to SSH-ready: ${runs} first boots and ${runs} boots with the seed applied`,
   );
@@ -54,9 +60,7 @@ if (only === 'boot') {
 }
 if (only === 'soak') {
   // Opt-in by name: `npm run bench -- soak [N]` (default 30) child builds, then N clone boots and stops.
-  const runs = Number(process.argv[3] ?? 30);
-  if (!Number.isInteger(runs) || runs < 1)
-    throw new Error(`soak takes a whole number of runs, got "${process.argv[3]}"`);
+  const runs = runsArgument('soak', 30);
   console.log(`\n== soak: ${runs} child-layer builds, then ${runs} clone boots to SSH and stops`);
   await benchSoak(runs);
 }

@@ -1,4 +1,4 @@
-import { benchCli, median, whereToLook } from './bench-cli.ts';
+import { benchCli, summarise, whereToLook } from './bench-cli.ts';
 
 /**
  * `npm run bench -- soak [N]`: N child-layer builds in a row on a linked clone of the stored test guest
@@ -42,13 +42,9 @@ export async function benchSoak(runs: number, print: (line: string) => void = co
   }
   await cli.run('vm', 'destroy', 'peer-x86', '--force');
 
-  const summary = (label: string, values: readonly number[]) =>
-    values.length === 0
-      ? `${label}: none succeeded`
-      : `${label}: ${values.length}/${runs} ok, median ${(median(values) / 1000).toFixed(1)} s, max ${(Math.max(...values) / 1000).toFixed(1)} s`;
-  print(summary('child-layer builds', builds));
-  print(summary('clone boots to SSH', boots));
-  print(summary('graceful stops', stops));
+  print(summarise('child-layer builds', builds, runs));
+  print(summarise('clone boots to SSH', boots, runs));
+  print(summarise('graceful stops', stops, runs));
   print(`failures: ${failures.length}   goal: 0 in 30 of each`);
   for (const failure of failures) print(`  ${failure}`);
 }
