@@ -1,7 +1,8 @@
-import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tailLines } from '../builders/console-text.ts';
+import { describeGuestState } from '../builders/guest-state.ts';
 import {
   generateBuildKey,
   pickFreePort,
@@ -63,17 +64,24 @@ export interface BuildVm {
   readonly hostKeySha256: string;
 }
 
+export interface BuildVmOptions {
+  /** How long the build VM's sshd has to accept the build key. @default 600000 */
+  readonly sshDeadlineMs?: number;
+}
+
 /** Boots a throwaway linked clone of `template` reachable as root with a fresh key; always cleaned up after `work`. */
 export async function withBuildVm<T>(
   context: LayerContext,
   template: Template,
   work: (vm: BuildVm) => Promise<T>,
+  options: BuildVmOptions = {},
 ): Promise<T> {
   const { layer, recipe } = context;
   const vmsRoot = await mkdtemp(join(tmpdir(), 'tnbuild-vm-'));
   const key = generateBuildKey(`tnbuild-build-${layer.recipe}`);
   let keep = false;
   let poweredOff = false;
+  let sshPort: number | undefined;
   try {
     const vm = await runStage(
       context,
@@ -110,6 +118,7 @@ export async function withBuildVm<T>(
           runner: context.runner,
         });
         await startVm(BUILD_VM, { vmsRoot, runner: context.runner });
+        sshPort = port;
         return { port, fingerprint: created.record.hostKey.fingerprint, serialLog: created.paths.serialLog };
       },
       (result) => `ssh on 127.0.0.1:${result.port}`,
@@ -120,7 +129,7 @@ export async function withBuildVm<T>(
         port: vm.port,
         username: 'root',
         privateKey: key.privateKey,
-        deadlineMs: 600_000,
+        deadlineMs: options.sshDeadlineMs ?? 600_000,
         logger: context.logger,
         ...(context.signal && { signal: context.signal }),
       }),
@@ -153,6 +162,16 @@ export async function withBuildVm<T>(
         (status) => status.state !== 'running',
         () => false,
       ));
+    // A guest that never answered SSH: ask QEMU what it is doing before it is stopped.
+    const guestState =
+      !gone && sshPort !== undefined && error instanceof TnbuildError && error.code === 'TNB400'
+        ? await describeGuestState({
+            qmpSocket: vmPaths(vmsRoot, BUILD_VM).qmpSocket,
+            host: '127.0.0.1',
+            port: sshPort,
+            guestPort: 22,
+          })
+        : [];
     keep = context.onError === 'keep';
     if (keep)
       context.emit({
@@ -162,7 +181,10 @@ export async function withBuildVm<T>(
         message: `kept the build VM for debugging: ${vmsRoot}/${BUILD_VM}`,
       });
     await stopVm(BUILD_VM, { vmsRoot, deadlineMs: 1_000 }).catch(() => {});
-    throw await keepBuildVmLogs(vmsRoot, context.logDir, error, gone ? 'gone' : poweredOff ? 'off' : 'up');
+    throw await keepBuildVmLogs(vmsRoot, context.logDir, error, {
+      qemu: gone ? 'gone' : poweredOff ? 'off' : 'up',
+      guestState,
+    });
   } finally {
     await stopVm(BUILD_VM, { vmsRoot, deadlineMs: 1_000 }).catch(() => {});
     if (keep) await redactFileInPlace(join(vmsRoot, BUILD_VM, 'serial.log'));
@@ -178,9 +200,14 @@ async function keepBuildVmLogs(
   vmsRoot: string,
   logDir: string,
   error: unknown,
-  /** `gone`: QEMU died under the build; `off`: the sealed guest had powered off, so its console tells nothing. */
-  qemu: 'up' | 'gone' | 'off',
+  seen: {
+    /** `gone`: QEMU died under the build; `off`: the sealed guest had powered off, so its console tells nothing. */
+    readonly qemu: 'up' | 'gone' | 'off';
+    /** What QEMU said about a guest that never answered SSH (`describeGuestState`); empty otherwise. */
+    readonly guestState: readonly string[];
+  },
 ): Promise<unknown> {
+  const { qemu, guestState } = seen;
   const paths = vmPaths(vmsRoot, BUILD_VM);
   const kept: string[] = [];
   for (const [from, to] of [
@@ -198,6 +225,14 @@ async function keepBuildVmLogs(
       kept.push(to);
     }
   }
+  if (
+    guestState.length > 0 &&
+    (await writeFile(join(logDir, 'guest-state.txt'), `${guestState.join('\n')}\n`).then(
+      () => true,
+      () => false,
+    ))
+  )
+    kept.push('guest-state.txt');
   if (!(error instanceof TnbuildError) || kept.length === 0) return error;
   const tail =
     qemu === 'off' ? [] : tailLines(await readFile(join(logDir, 'serial.log'), 'latin1').catch(() => ''), 8);
@@ -205,6 +240,7 @@ async function keepBuildVmLogs(
     ...(qemu === 'gone'
       ? ['the build VM’s QEMU had already exited when this failed (killed, or it crashed)']
       : []),
+    ...(guestState.length > 0 ? ['guest state:', ...guestState.map((line) => `  ${line}`)] : []),
     ...(tail.length > 0 ? ['console tail:', ...tail.map((line) => `  ${line}`)] : []),
     `logs: ${logDir} (${kept.join(', ')})`,
   ]);

@@ -1,3 +1,4 @@
+import { describeGuestState } from '../builders/guest-state.ts';
 import { bannerWaitSeconds } from '../builders/ssh-banner.ts';
 import { whatSshSaw } from '../builders/what-ssh-saw.ts';
 import { TnbuildError } from '../errors/index.ts';
@@ -27,7 +28,7 @@ const BANNER_TIMED_OUT = /timed out during banner exchange/;
 export async function waitForVmSsh(name: string, options: WaitForVmSshOptions = {}): Promise<number> {
   const vmsRoot = options.vmsRoot ?? resolveVmsRoot();
   const runner = options.runner ?? execaCommandRunner;
-  const { paths } = await loadVm(name, vmsRoot);
+  const { paths, record } = await loadVm(name, vmsRoot);
   const argv = await sshVm(name, { ...options, vmsRoot, command: ['true'] });
   const started = Date.now();
   const deadline = started + (options.deadlineMs ?? 300_000);
@@ -54,6 +55,16 @@ export async function waitForVmSsh(name: string, options: WaitForVmSshOptions = 
       });
     }
     if (Date.now() >= deadline) {
+      const ssh = record.ports.find((port) => port.guest === 22);
+      const guestState =
+        ssh === undefined
+          ? []
+          : await describeGuestState({
+              qmpSocket: paths.qmpSocket,
+              host: '127.0.0.1',
+              port: ssh.host,
+              guestPort: ssh.guest,
+            });
       throw new TnbuildError(
         'TNB400',
         `${name}'s sshd did not let ${options.user ?? 'the user'} in within ${Math.round((Date.now() - started) / 1000)} s`,
@@ -61,6 +72,7 @@ export async function waitForVmSsh(name: string, options: WaitForVmSshOptions = 
           details: [
             `last ssh error: ${lastStderr.trim().split('\n').at(-1) ?? ''}`,
             whatSshSaw(lastStderr),
+            ...guestState,
             `serial log: ${paths.serialLog}`,
           ],
         },

@@ -1,4 +1,5 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -9,24 +10,28 @@ import type { LayerContext } from '../../runner/layer-context.ts';
 import { newSandbox } from '../vms/helpers.ts';
 
 // A child layer's build VM on a blank template under real QEMU (TCG): SeaBIOS finds nothing to boot, so SSH never
-// comes up, as in the unexplained "never answered SSH" failure. The build is stopped while it waits.
+// comes up, as in the unexplained "never answered SSH" failure.
+function layerContext(logDir: string, signal?: AbortSignal): LayerContext {
+  return {
+    layer: { recipe: 'child', arch: 'x86_64' },
+    recipe: { machine: { cpus: 1, memoryBytes: 128 * 2 ** 20 } },
+    logDir,
+    accel: 'tcg',
+    onError: 'remove',
+    runner: execaCommandRunner,
+    logger: silentLogger,
+    emit: () => {},
+    ...(signal && { signal }),
+  } as unknown as LayerContext;
+}
+
 describe('a failed build VM', () => {
   it('leaves its console and QEMU command line in the layer’s log folder and names it, with onError remove', async () => {
     const sandbox = await newSandbox('build-vm-logs');
     const logDir = join(sandbox.dir, 'output/logs/child-x86_64-000000000000');
     const before = new Set(readdirSync(tmpdir()).filter((name) => name.startsWith('tnbuild-vm-')));
-    const context = {
-      layer: { recipe: 'child', arch: 'x86_64' },
-      recipe: { machine: { cpus: 1, memoryBytes: 128 * 2 ** 20 } },
-      logDir,
-      accel: 'tcg',
-      onError: 'remove',
-      runner: execaCommandRunner,
-      logger: silentLogger,
-      emit: () => {},
-      signal: AbortSignal.timeout(4000),
-    } as unknown as LayerContext;
-    await import('node:fs/promises').then((fs) => fs.mkdir(logDir, { recursive: true }));
+    const context = layerContext(logDir, AbortSignal.timeout(4000));
+    await mkdir(logDir, { recursive: true });
 
     const failure = await withBuildVm(context, sandbox.template, async () => 'never').catch((error) => error);
     expect(failure).toMatchObject({ code: 'TNB306' });
@@ -38,5 +43,26 @@ describe('a failed build VM', () => {
     // Nothing else stays: the build VM's folder is removed, as onError remove says.
     const after = readdirSync(tmpdir()).filter((name) => name.startsWith('tnbuild-vm-') && !before.has(name));
     expect(after).toEqual([]);
+  });
+});
+
+describe('a build VM whose sshd never answers', () => {
+  it('says what QEMU saw of the guest, before stopping it: running, and the forwarded connection never answered', async () => {
+    const sandbox = await newSandbox('build-vm-state');
+    const logDir = join(sandbox.dir, 'output/logs/child-x86_64-000000000001');
+    await mkdir(logDir, { recursive: true });
+
+    const failure = await withBuildVm(layerContext(logDir), sandbox.template, async () => 'never', {
+      sshDeadlineMs: 2000,
+    }).catch((error) => error);
+
+    expect(failure).toMatchObject({ code: 'TNB400' });
+    const details = failure.details.join('\n');
+    expect(details).toContain('guest state:\n  QEMU: the guest is running\n');
+    expect(details).toContain('did not answer TCP on port 22 (user-mode network: SYN_SENT)');
+    expect(failure.details).toContain(`logs: ${logDir} (serial.log, qemu-command.sh, guest-state.txt)`);
+    expect(readFileSync(join(logDir, 'guest-state.txt'), 'utf8')).toMatch(
+      /^QEMU: the guest is running\n.*SYN_SENT/,
+    );
   });
 });

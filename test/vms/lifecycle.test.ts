@@ -232,6 +232,23 @@ describe('VM lifecycle on a real QEMU', () => {
       waitForVmSsh('waiting', { vmsRoot: sandbox.vmsRoot, runner: spoofed }),
     ).rejects.toMatchObject({ code: 'TNB403' });
 
+    // The deadline passes with QEMU running and nothing booted: the error says what QEMU saw of the guest.
+    const silent = {
+      async run(file: string) {
+        return { command: file, stdout: '', ...bannerTimeout };
+      },
+    };
+    const timedOut = await waitForVmSsh('waiting', {
+      vmsRoot: sandbox.vmsRoot,
+      runner: silent,
+      deadlineMs: 0,
+    }).catch((error) => error);
+    expect(timedOut).toMatchObject({ code: 'TNB400' });
+    expect(timedOut.details).toContain('QEMU: the guest is running');
+    expect(timedOut.details.join('\n')).toContain(
+      'did not answer TCP on port 22 (user-mode network: SYN_SENT)',
+    );
+
     await stopVm('waiting', { vmsRoot: sandbox.vmsRoot, deadlineMs: 0 });
     const refused = {
       async run(file: string) {
