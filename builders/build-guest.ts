@@ -1,6 +1,6 @@
 import { access, chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { TnbuildError } from '../errors/index.ts';
+import { isTnbuildError, TnbuildError } from '../errors/index.ts';
 import { type CommandRunner, type Logger, silentLogger } from '../host/command-runner.ts';
 import { execaCommandRunner } from '../host/execa-command-runner.ts';
 import { redactFileInPlace } from '../host/secret-values.ts';
@@ -12,6 +12,7 @@ import type { InstallDriver, InstallPlan } from './drivers/install-driver.ts';
 import { execaQemuLauncher } from './execa-qemu-process.ts';
 import { explainBuildFailure } from './explain-build-failure.ts';
 import { pickForwardPorts } from './free-port.ts';
+import { describeGuestState } from './guest-state.ts';
 import type { HostLookup } from './host-lookup.ts';
 import { requireHostTools } from './host-tools.ts';
 import { type HttpFileMap, type HttpServer, startHttpServer } from './http-server.ts';
@@ -138,6 +139,8 @@ export async function buildGuest(options: BuildGuestOptions): Promise<GuestHandl
   const diskPath = join(scratch.dir, 'disk.qcow2');
   let http: HttpServer | undefined;
   let qemu: QemuProcess | undefined;
+  /** Asks QEMU about a guest whose sshd never answered; set once the SSH forward exists. */
+  let askAboutGuest: (() => Promise<string[]>) | undefined;
   try {
     http = await startHttpServer({
       logger,
@@ -202,6 +205,8 @@ export async function buildGuest(options: BuildGuestOptions): Promise<GuestHandl
     await http.close();
 
     const sshPort = ports[0]?.host ?? 0;
+    askAboutGuest = () =>
+      describeGuestState({ qmpSocket: spec.qmpSocket, host: '127.0.0.1', port: sshPort, guestPort: 22 });
     const waitForBuildKey = (maxPauseMs?: number, until = signal) =>
       waitForSsh({
         host: '127.0.0.1',
@@ -297,7 +302,21 @@ export async function buildGuest(options: BuildGuestOptions): Promise<GuestHandl
       },
       removeScratch: () => removeScratchDir(scratch),
     };
-  } catch (error) {
+  } catch (caught) {
+    const guestState =
+      askAboutGuest !== undefined &&
+      isTnbuildError(caught) &&
+      caught.code === 'TNB400' &&
+      qemu !== undefined &&
+      !(qemu as QemuProcess).hasExited
+        ? await askAboutGuest()
+        : [];
+    const error =
+      guestState.length > 0 && isTnbuildError(caught)
+        ? caught.withDetails(['guest state:', ...guestState.map((line) => `  ${line}`)])
+        : caught;
+    if (guestState.length > 0)
+      await writeFile(join(options.logDir, 'guest-state.txt'), `${guestState.join('\n')}\n`).catch(() => {});
     const exit = qemu === undefined ? undefined : await (qemu as QemuProcess).kill();
     await (qemu as QemuProcess | undefined)?.console?.close();
     await redactFileInPlace(serialLogPath);

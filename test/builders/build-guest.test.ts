@@ -249,6 +249,29 @@ describe('buildGuest (fake QEMU, real HTTP, real SSH)', () => {
     expect(existsSync(join(dir, 'scratch/disk.qcow2'))).toBe(false);
   });
 
+  it('an sshd that never answers is TNB400 with what QEMU was asked about the guest, kept beside the serial log', async () => {
+    // The installed system boots (the login prompt) but its sshd never starts; the fake QEMU has no QMP socket.
+    const launcher = fakeQemuLauncher((guest) => {
+      if (guest.boot > 0) return;
+      guest.print('ISOLINUX 6.04\r\nboot: ');
+      void guest.typed('\r').then(async (typed) => {
+        const url = /tnb\.answer=http:\/\/10\.0\.2\.2:(\d+)(\/\S+)/.exec(typed);
+        await fetch(`http://127.0.0.1:${url?.[1]}${url?.[2]}`);
+        guest.print('\r\ntnb-live: running answer file\r\ntnb-install: done\r\n');
+        setTimeout(() => guest.print('Debian GNU/Linux 12 tnb-e2e ttyS0\r\n\r\ntnb-e2e login: '), 100);
+      });
+    });
+    const error = await buildGuest(options({ launcher, sshTimeoutMs: 1500 })).catch(
+      (caught: unknown) => caught,
+    );
+    expect(error).toMatchObject({ code: 'TNB400' });
+    const details = (error as { details: string[] }).details;
+    expect(details).toContain('guest state:');
+    expect(details).toContainEqual(expect.stringMatching(/^ {2}QEMU could not be asked about the guest: /));
+    expect(await readFile(join(dir, 'logs/guest-state.txt'), 'utf8')).toMatch(/^QEMU could not be asked/);
+    expect(launcher.alive()).toBe(0);
+  });
+
   it('an abort during boot is TNB306 with nothing left running and the scratch disk gone', async () => {
     const launcher = fakeQemuLauncher(() => {});
     const controller = new AbortController();
