@@ -12,7 +12,7 @@ import type { InstallDriver, InstallPlan } from './drivers/install-driver.ts';
 import { execaQemuLauncher } from './execa-qemu-process.ts';
 import { explainBuildFailure } from './explain-build-failure.ts';
 import { pickForwardPorts } from './free-port.ts';
-import { describeGuestState } from './guest-state.ts';
+import { describeGuestState, guestStateDetails } from './guest-state.ts';
 import type { HostLookup } from './host-lookup.ts';
 import { requireHostTools } from './host-tools.ts';
 import { type HttpFileMap, type HttpServer, startHttpServer } from './http-server.ts';
@@ -313,7 +313,7 @@ export async function buildGuest(options: BuildGuestOptions): Promise<GuestHandl
         : [];
     const error =
       guestState.length > 0 && isTnbuildError(caught)
-        ? caught.withDetails(['guest state:', ...guestState.map((line) => `  ${line}`)])
+        ? caught.withDetails(guestStateDetails(guestState))
         : caught;
     if (guestState.length > 0)
       await writeFile(join(options.logDir, 'guest-state.txt'), `${guestState.join('\n')}\n`).catch(() => {});

@@ -103,3 +103,8 @@ export async function describeGuestState(options: GuestStateOptions): Promise<st
     qmp?.close();
   }
 }
+
+/** The lines of `describeGuestState` as an error's details, under one heading; none for none. */
+export function guestStateDetails(lines: readonly string[]): string[] {
+  return lines.length === 0 ? [] : ['guest state:', ...lines.map((line) => `  ${line}`)];
+}

@@ -2,7 +2,7 @@ import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tailLines } from '../builders/console-text.ts';
-import { describeGuestState } from '../builders/guest-state.ts';
+import { describeGuestState, guestStateDetails } from '../builders/guest-state.ts';
 import {
   generateBuildKey,
   pickFreePort,
@@ -240,7 +240,7 @@ async function keepBuildVmLogs(
     ...(qemu === 'gone'
       ? ['the build VM’s QEMU had already exited when this failed (killed, or it crashed)']
       : []),
-    ...(guestState.length > 0 ? ['guest state:', ...guestState.map((line) => `  ${line}`)] : []),
+    ...guestStateDetails(guestState),
     ...(tail.length > 0 ? ['console tail:', ...tail.map((line) => `  ${line}`)] : []),
     `logs: ${logDir} (${kept.join(', ')})`,
   ]);
