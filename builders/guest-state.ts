@@ -78,12 +78,20 @@ async function whileConnected<T>(
   }
 }
 
+/** What QEMU said of a guest whose sshd did not answer. */
+export interface GuestState {
+  /** Its run state and what became of one connection through the SSH forward, as a person reads them. */
+  readonly lines: string[];
+  /** The guest took no TCP on the port at all (SYN_SENT): its network never came up, or its kernel stopped. */
+  readonly unreachable: boolean;
+}
+
 /**
  * Asks QEMU what the guest is doing when its sshd never answered: the run state QEMU reports (running, paused,
  * guest-panicked, internal-error) and, while holding one TCP connection through the SSH forward, the state of that
- * connection in the user-mode network. Never throws; the lines go into the error and the build's logs.
+ * connection in the user-mode network. Never throws: a QEMU that cannot be asked is a line that says so.
  */
-export async function describeGuestState(options: GuestStateOptions): Promise<string[]> {
+export async function inspectGuestState(options: GuestStateOptions): Promise<GuestState> {
   let qmp: QmpClient | undefined;
   try {
     const client = await QmpClient.connect(options.qmpSocket, 2000);
@@ -93,15 +101,26 @@ export async function describeGuestState(options: GuestStateOptions): Promise<st
       client.execute('human-monitor-command', { 'command-line': 'info usernet' }),
     );
     const states = forwardedConnectionStates(typeof answer === 'string' ? answer : '', options.guestPort);
-    return [
-      `QEMU: the guest is ${status.status ?? 'in an unknown state'}`,
-      explainConnectionState(states[0], outcome, options.guestPort),
-    ];
+    return {
+      lines: [
+        `QEMU: the guest is ${status.status ?? 'in an unknown state'}`,
+        explainConnectionState(states[0], outcome, options.guestPort),
+      ],
+      unreachable: outcome === 'silent' && states[0] === 'SYN_SENT',
+    };
   } catch (error) {
-    return [`QEMU could not be asked about the guest: ${(error as Error).message}`];
+    return {
+      lines: [`QEMU could not be asked about the guest: ${(error as Error).message}`],
+      unreachable: false,
+    };
   } finally {
     qmp?.close();
   }
+}
+
+/** `inspectGuestState`'s lines, for the error and the build's logs. */
+export async function describeGuestState(options: GuestStateOptions): Promise<string[]> {
+  return (await inspectGuestState(options)).lines;
 }
 
 /** The lines of `describeGuestState` as an error's details, under one heading; none for none. */

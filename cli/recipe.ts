@@ -23,6 +23,25 @@ export interface RecipeCommandOptions extends GlobalOptions, DownloadFlags {
 }
 
 /**
+ * `TNBUILD_BOOT_STALL`: seconds a child layer's build VM may print nothing and answer no TCP before it counts as
+ * stalled and is booted again (default 180). Whole seconds from 1 to 3600; anything else is refused before a build.
+ */
+export function bootStallFromEnv(value: string | undefined): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const seconds = /^[0-9]{1,4}$/.test(value) ? Number(value) : Number.NaN;
+  if (!(seconds >= 1 && seconds <= 3600)) {
+    throw new TnbuildError(
+      'TNB110',
+      `TNBUILD_BOOT_STALL=${JSON.stringify(value.length > 32 ? `${value.slice(0, 32)}…` : value)} is not a number of seconds`,
+      {
+        hint: 'Give whole seconds from 1 to 3600 (default 180), or unset it.',
+      },
+    );
+  }
+  return seconds * 1000;
+}
+
+/**
  * `tnbuild recipe <name…>`: build each recipe's template (and its parents'), or reuse them when nothing changed.
  * Several names build side by side, at most `--parallel` at once, and a layer they share is built once.
  */
@@ -33,6 +52,7 @@ export async function recipe(
   const logger = createConsoleLogger(options.verbose, options.json);
   const json = options.json ?? false;
   const fetchOptions = fetchOptionsFor(options, logger);
+  const bootStallMs = bootStallFromEnv(process.env.TNBUILD_BOOT_STALL);
   const planned: { name: string; recipe: ResolvedRecipe; plan: BuildPlan }[] = [];
   for (const name of new Set(typeof names === 'string' ? [names] : names)) {
     planned.push({ name, ...(await planNamed(name, options, fetchOptions)) });
@@ -44,6 +64,7 @@ export async function recipe(
       force: options.force ?? false,
       accel: options.accel ?? 'auto',
       onError: options.onError ?? 'remove',
+      ...(bootStallMs !== undefined && { bootStallMs }),
       fetchOptions,
       logger,
       ...(options.signal && { signal: options.signal }),

@@ -1,6 +1,7 @@
 import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type BootStall, watchBootStall } from '../builders/boot-stall.ts';
 import { tailLines } from '../builders/console-text.ts';
 import { describeGuestState, guestStateDetails } from '../builders/guest-state.ts';
 import {
@@ -8,6 +9,7 @@ import {
   pickFreePort,
   requireHostTools,
   resolveAccel,
+  type SshReady,
   waitForSsh,
 } from '../builders/index.ts';
 import { TnbuildError } from '../errors/index.ts';
@@ -43,15 +45,20 @@ export async function buildChildLayer(context: LayerContext, started: number): P
       `the template of ${layer.source.recipe} (key ${layer.source.key.slice(0, 12)}) is not in the store`,
     );
   }
-  return withBuildVm(context, parent, async (vm) => {
-    const { packages } = await configureGuest(context, vm);
-    return describeTemplate(context, {
-      disk: vmPaths(vm.vmsRoot, BUILD_VM).disk,
-      packages,
-      started,
-      powerOff: vm.powerOff,
-    });
-  });
+  return withBuildVm(
+    context,
+    parent,
+    async (vm) => {
+      const { packages } = await configureGuest(context, vm);
+      return describeTemplate(context, {
+        disk: vmPaths(vm.vmsRoot, BUILD_VM).disk,
+        packages,
+        started,
+        powerOff: vm.powerOff,
+      });
+    },
+    context.bootStallMs === undefined ? {} : { stallMs: context.bootStallMs },
+  );
 }
 
 export interface BuildVm {
@@ -67,7 +74,21 @@ export interface BuildVm {
 export interface BuildVmOptions {
   /** How long the build VM's sshd has to accept the build key. @default 600000 */
   readonly sshDeadlineMs?: number;
+  /**
+   * A console silent this long on a guest that takes no TCP on port 22 is a stalled boot (`watchBootStall`): the
+   * VM is booted once more from its template, and a second stall fails at once. @default 180000
+   */
+  readonly stallMs?: number;
 }
+
+/** A build VM booted and waiting for SSH: its forward, the host key its seed holds, its console log. */
+interface BootedVm {
+  readonly port: number;
+  readonly fingerprint: string;
+  readonly serialLog: string;
+}
+
+const BOOTS = 2;
 
 /** Boots a throwaway linked clone of `template` reachable as root with a fresh key; always cleaned up after `work`. */
 export async function withBuildVm<T>(
@@ -82,8 +103,10 @@ export async function withBuildVm<T>(
   let keep = false;
   let poweredOff = false;
   let sshPort: number | undefined;
-  try {
-    const vm = await runStage(
+  const stalledBoots: string[] = [];
+
+  const boot = (): Promise<BootedVm> =>
+    runStage(
       context,
       'boot',
       async () => {
@@ -123,17 +146,58 @@ export async function withBuildVm<T>(
       },
       (result) => `ssh on 127.0.0.1:${result.port}`,
     );
-    const ready = await runStage(context, 'ssh-ready', () =>
-      waitForSsh({
+
+  // A boot that stalls for good (console silent, no TCP) is booted again once; the SSH deadline covers the rest.
+  const bootUntilSsh = async (): Promise<{ vm: BootedVm; ready: SshReady }> => {
+    for (let attempt = 1; ; attempt++) {
+      const vm = await boot();
+      const watch = watchBootStall({
+        serialLog: vm.serialLog,
+        qmpSocket: vmPaths(vmsRoot, BUILD_VM).qmpSocket,
         host: '127.0.0.1',
         port: vm.port,
-        username: 'root',
-        privateKey: key.privateKey,
-        deadlineMs: options.sshDeadlineMs ?? 600_000,
-        logger: context.logger,
-        ...(context.signal && { signal: context.signal }),
-      }),
-    );
+        guestPort: 22,
+        quietMs: options.stallMs ?? 180_000,
+      });
+      const again = attempt > 1 ? ' (booted again after the first boot stalled)' : '';
+      try {
+        const ready = await runStage(context, 'ssh-ready', () =>
+          waitForSsh({
+            host: '127.0.0.1',
+            port: vm.port,
+            username: 'root',
+            privateKey: key.privateKey,
+            deadlineMs: options.sshDeadlineMs ?? 600_000,
+            logger: context.logger,
+            stopped: () => {
+              const stall = watch.stalled();
+              return stall && `the boot stalled: ${stall.reason}${again}`;
+            },
+            ...(context.signal && { signal: context.signal }),
+          }),
+        );
+        return { vm, ready };
+      } catch (error) {
+        const stall = watch.stalled();
+        const stalledOut = error instanceof TnbuildError && error.code === 'TNB400' && stall !== undefined;
+        if (!stalledOut || attempt >= BOOTS) throw error;
+        stalledBoots.push(...(await keepStalledBoot(vmsRoot, context.logDir, attempt, stall)));
+        context.emit({
+          type: 'log',
+          recipe: layer.recipe,
+          level: 'warn',
+          message: `the build VM's boot stalled (${stall.reason}): booting it again from ${template.name}; the stalled boot's console and state are in ${context.logDir}`,
+        });
+        await stopVm(BUILD_VM, { vmsRoot, deadlineMs: 0 }).catch(() => {});
+        await rm(join(vmsRoot, BUILD_VM), { recursive: true, force: true });
+      } finally {
+        watch.stop();
+      }
+    }
+  };
+
+  try {
+    const { vm, ready } = await bootUntilSsh();
     if (ready.hostKeySha256 !== vm.fingerprint) {
       throw new TnbuildError(
         'TNB403',
@@ -184,6 +248,7 @@ export async function withBuildVm<T>(
     throw await keepBuildVmLogs(vmsRoot, context.logDir, error, {
       qemu: gone ? 'gone' : poweredOff ? 'off' : 'up',
       guestState,
+      stalledBoots,
     });
   } finally {
     await stopVm(BUILD_VM, { vmsRoot, deadlineMs: 1_000 }).catch(() => {});
@@ -205,9 +270,11 @@ async function keepBuildVmLogs(
     readonly qemu: 'up' | 'gone' | 'off';
     /** What QEMU said about a guest that never answered SSH (`describeGuestState`); empty otherwise. */
     readonly guestState: readonly string[];
+    /** The files an earlier, stalled boot left in the log folder (`keepStalledBoot`). */
+    readonly stalledBoots: readonly string[];
   },
 ): Promise<unknown> {
-  const { qemu, guestState } = seen;
+  const { qemu, guestState, stalledBoots } = seen;
   const paths = vmPaths(vmsRoot, BUILD_VM);
   const kept: string[] = [];
   for (const [from, to] of [
@@ -242,6 +309,36 @@ async function keepBuildVmLogs(
       : []),
     ...guestStateDetails(guestState),
     ...(tail.length > 0 ? ['console tail:', ...tail.map((line) => `  ${line}`)] : []),
-    `logs: ${logDir} (${kept.join(', ')})`,
+    `logs: ${logDir} (${[...kept, ...stalledBoots].join(', ')})`,
   ]);
+}
+
+/** A stalled boot's console and what QEMU said of it, as `boot-<n>-serial.log` and `boot-<n>-guest-state.txt`. */
+async function keepStalledBoot(
+  vmsRoot: string,
+  logDir: string,
+  attempt: number,
+  stall: BootStall,
+): Promise<string[]> {
+  const serial = `boot-${attempt}-serial.log`;
+  const state = `boot-${attempt}-guest-state.txt`;
+  const kept: string[] = [];
+  if (
+    await copyFile(vmPaths(vmsRoot, BUILD_VM).serialLog, join(logDir, serial)).then(
+      () => true,
+      () => false,
+    )
+  ) {
+    await redactFileInPlace(join(logDir, serial));
+    kept.push(serial);
+  }
+  const lines = [stall.reason, ...stall.guestState];
+  if (
+    await writeFile(join(logDir, state), `${lines.join('\n')}\n`).then(
+      () => true,
+      () => false,
+    )
+  )
+    kept.push(state);
+  return kept;
 }

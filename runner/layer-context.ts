@@ -15,6 +15,8 @@ export interface LayerContext {
   readonly logDir: string;
   readonly accel: AccelChoice;
   readonly onError: 'remove' | 'keep';
+  /** A child layer's build VM with a console this long silent and no TCP answer is booted again. */
+  readonly bootStallMs?: number;
   readonly fetchOptions: FetchOptions;
   readonly runner: CommandRunner;
   readonly logger: Logger;

@@ -32,6 +32,8 @@ export interface RunBuildOptions {
   readonly accel?: AccelChoice;
   /** @default 'remove' */
   readonly onError?: 'remove' | 'keep';
+  /** When a child layer's build VM counts as stalled and is booted again (`BuildVmOptions.stallMs`). @default 180000 */
+  readonly bootStallMs?: number;
   readonly fetchOptions?: FetchOptions;
   readonly runner?: CommandRunner;
   readonly logger?: Logger;
@@ -196,6 +198,7 @@ export async function createLayerContext(
     logDir,
     accel: options.accel ?? 'auto',
     onError: options.onError ?? 'remove',
+    ...(options.bootStallMs !== undefined && { bootStallMs: options.bootStallMs }),
     fetchOptions: options.fetchOptions ?? {},
     runner: options.runner ?? (await import('../host/execa-command-runner.ts')).execaCommandRunner,
     logger: options.logger ?? silentLogger,

@@ -11,7 +11,11 @@ import { newSandbox } from '../vms/helpers.ts';
 
 // A child layer's build VM on a blank template under real QEMU (TCG): SeaBIOS finds nothing to boot, so SSH never
 // comes up, as in the unexplained "never answered SSH" failure.
-function layerContext(logDir: string, signal?: AbortSignal): LayerContext {
+function layerContext(
+  logDir: string,
+  signal?: AbortSignal,
+  events: Record<string, unknown>[] = [],
+): LayerContext {
   return {
     layer: { recipe: 'child', arch: 'x86_64' },
     recipe: { machine: { cpus: 1, memoryBytes: 128 * 2 ** 20 } },
@@ -20,7 +24,7 @@ function layerContext(logDir: string, signal?: AbortSignal): LayerContext {
     onError: 'remove',
     runner: execaCommandRunner,
     logger: silentLogger,
-    emit: () => {},
+    emit: (event: Record<string, unknown>) => events.push(event),
     ...(signal && { signal }),
   } as unknown as LayerContext;
 }
@@ -64,5 +68,49 @@ describe('a build VM whose sshd never answers', () => {
     expect(readFileSync(join(logDir, 'guest-state.txt'), 'utf8')).toMatch(
       /^QEMU: the guest is running\n.*SYN_SENT/,
     );
+  });
+});
+
+describe('a build VM whose boot stalls', () => {
+  it('is booted once more from its template, keeping the stalled boot’s console; a second stall fails at once', async () => {
+    // The boot sector prints one line and halts: the console goes silent and no TCP is ever answered.
+    const sandbox = await newSandbox('build-vm-stall', { bootText: 'stalled boot sector\r\n' });
+    const logDir = join(sandbox.dir, 'output/logs/child-x86_64-000000000002');
+    await mkdir(logDir, { recursive: true });
+    const events: Record<string, unknown>[] = [];
+    const started = Date.now();
+
+    const failure = await withBuildVm(
+      layerContext(logDir, undefined, events),
+      sandbox.template,
+      async () => 'never',
+      { sshDeadlineMs: 120_000, stallMs: 1500 },
+    ).catch((error) => error);
+
+    // Well before the SSH deadline: each boot ends once it is seen stalled.
+    expect(Date.now() - started).toBeLessThan(60_000);
+    expect(failure).toMatchObject({ code: 'TNB400' });
+    expect(failure.message).toMatch(
+      /^SSH never came up: the boot stalled: the guest's console printed nothing for [0-9.]+ s and it takes no TCP on port 22 \(booted again after the first boot stalled\)$/,
+    );
+    const warnings = events.filter((event) => event.type === 'log' && event.level === 'warn');
+    expect(warnings).toEqual([
+      expect.objectContaining({
+        message: expect.stringMatching(
+          new RegExp(
+            `^the build VM's boot stalled \\(.*\\): booting it again from ${sandbox.template.name}; .* are in ${logDir}$`,
+          ),
+        ),
+      }),
+    ]);
+    expect(failure.details).toContain(
+      `logs: ${logDir} (serial.log, qemu-command.sh, guest-state.txt, boot-1-serial.log, boot-1-guest-state.txt)`,
+    );
+    expect(readFileSync(join(logDir, 'boot-1-serial.log'), 'latin1')).toContain('stalled boot sector');
+    expect(readFileSync(join(logDir, 'boot-1-guest-state.txt'), 'utf8')).toMatch(
+      /^the guest's console printed nothing for .*\nQEMU: the guest is running\n.*SYN_SENT/,
+    );
+    // The second boot's own console, not the first one's again.
+    expect(readFileSync(join(logDir, 'serial.log'), 'latin1').match(/stalled boot sector/g)).toHaveLength(1);
   });
 });

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -40,6 +40,40 @@ export async function commitBlankTemplate(
   const disk = join(scratch, 'disk.qcow2');
   await makeQcow2(disk);
   return commitTemplate(store, sampleInput(disk, { recipe, key: keyOf(recipe), ...overrides }));
+}
+
+/**
+ * A master boot record that prints `text` on the first serial port, then halts for good: a guest whose console went
+ * silent and that answers nothing. x86 real mode, hand-assembled:
+ *   xor ax,ax; mov ds,ax; cld; mov dx,0x3f8; mov si,text
+ *   next: lodsb; test al,al; jz halt; out dx,al; jmp next
+ *   halt: cli; hlt; jmp halt
+ */
+export function printThenHaltBootSector(text: string): Buffer {
+  const code = [0x31, 0xc0, 0x8e, 0xd8, 0xfc, 0xba, 0xf8, 0x03, 0xbe, 0x17, 0x7c];
+  code.push(0xac, 0x84, 0xc0, 0x74, 0x03, 0xee, 0xeb, 0xf8, 0xfa, 0xf4, 0xeb, 0xfc);
+  const sector = Buffer.alloc(512);
+  Buffer.from(code).copy(sector);
+  const message = Buffer.from(`${text}\0`, 'latin1');
+  if (code.length + message.length > 510) throw new Error('the boot sector text is too long');
+  message.copy(sector, code.length);
+  sector.writeUInt16LE(0xaa55, 510);
+  return sector;
+}
+
+/** Commits a template for `recipe` whose disk boots `printThenHaltBootSector(text)`. */
+export async function commitPrintingTemplate(
+  store: TemplateStore,
+  recipe: string,
+  text: string,
+): Promise<Template> {
+  const scratch = await tempDir('disk');
+  const disk = join(scratch, 'disk.qcow2');
+  const sector = join(scratch, 'mbr.bin');
+  await makeQcow2(disk);
+  await writeFile(sector, printThenHaltBootSector(text));
+  await execa('qemu-io', ['-f', 'qcow2', '-c', `write -q -s ${sector} 0 512`, disk]);
+  return commitTemplate(store, sampleInput(disk, { recipe, key: keyOf(recipe) }));
 }
 
 /**

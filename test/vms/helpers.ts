@@ -5,7 +5,7 @@ import { pickFreePort } from '../../builders/free-port.ts';
 import type { Template, TemplateStore } from '../../templates/template-store.ts';
 import { openTemplateStore } from '../../templates/template-store.ts';
 import { type CreateVmOptions, createVm } from '../../vms/create-vm.ts';
-import { commitBlankTemplate, tempDir } from '../templates/helpers.ts';
+import { commitBlankTemplate, commitPrintingTemplate, tempDir } from '../templates/helpers.ts';
 
 export interface Sandbox {
   readonly dir: string;
@@ -15,12 +15,18 @@ export interface Sandbox {
   readonly userKey: string;
 }
 
-/** A template store with one blank `node` template, an empty vms root, and a user key pair, all in a temp dir. */
-export async function newSandbox(label = 'vms'): Promise<Sandbox> {
+/**
+ * A template store with one `node` template, an empty vms root, and a user key pair, all in a temp dir. The
+ * template's disk is blank, or with `bootText` a boot sector that prints it on the serial console and halts.
+ */
+export async function newSandbox(label = 'vms', options: { bootText?: string } = {}): Promise<Sandbox> {
   const dir = await tempDir(label);
   const vmsRoot = join(dir, 'vms');
   const store = openTemplateStore({ root: join(dir, 'output', 'templates'), vmsRoot });
-  const template = await commitBlankTemplate(store, 'node');
+  const template =
+    options.bootText === undefined
+      ? await commitBlankTemplate(store, 'node')
+      : await commitPrintingTemplate(store, 'node', options.bootText);
   await execa('ssh-keygen', [
     '-q',
     '-t',

@@ -1,0 +1,74 @@
+import { stat } from 'node:fs/promises';
+import { formatSeconds } from './console-text.ts';
+import { type GuestStateOptions, inspectGuestState } from './guest-state.ts';
+
+export interface BootStallOptions extends GuestStateOptions {
+  /** The serial log QEMU appends the guest's console to. */
+  readonly serialLog: string;
+  /** A console silent this long, on a guest that takes no TCP on the SSH port, is a stalled boot. */
+  readonly quietMs: number;
+  /** The log's size before this boot (QEMU appends to it). @default 0 */
+  readonly startSize?: number;
+  /** How often the log's size is looked at. @default 2000 */
+  readonly pollMs?: number;
+}
+
+export interface BootStall {
+  /** One line: how long the console was silent, and that the guest took no TCP. */
+  readonly reason: string;
+  /** What QEMU said of the guest (`inspectGuestState`). */
+  readonly guestState: readonly string[];
+}
+
+export interface BootStallWatch {
+  /** The stall once it is seen; undefined while the boot still moves. */
+  stalled(): BootStall | undefined;
+  stop(): void;
+}
+
+/**
+ * Watches a booting guest for the one state that never ends by itself: its console printed something, then nothing
+ * for `quietMs`, and a connection through the SSH forward gets no TCP answer (QEMU's user-mode network: SYN_SENT).
+ * A slow boot keeps printing (kernel lines, systemd's job spinner, OpenRC's services); a guest that reached its login
+ * prompt with sshd down refuses TCP, and one with sshd stuck accepts it — neither is a stall. A console that never
+ * printed anything is never judged: a guest may write its console to the screen only.
+ */
+export function watchBootStall(options: BootStallOptions): BootStallWatch {
+  const startSize = options.startSize ?? 0;
+  let lastSize = startSize;
+  let lastChange = Date.now();
+  let checking = false;
+  let stall: BootStall | undefined;
+
+  const poll = async (): Promise<void> => {
+    const size = await stat(options.serialLog).then(
+      (stats) => stats.size,
+      () => 0,
+    );
+    if (size !== lastSize) {
+      lastSize = size;
+      lastChange = Date.now();
+    }
+    const quiet = Date.now() - lastChange;
+    if (size <= startSize || quiet < options.quietMs || checking || stall) return;
+    checking = true;
+    const state = await inspectGuestState(options);
+    checking = false;
+    if (state.unreachable) {
+      stall = {
+        reason: `the guest's console printed nothing for ${formatSeconds(quiet)} and it takes no TCP on port ${options.guestPort}`,
+        guestState: state.lines,
+      };
+    } else {
+      // It answers TCP, or QEMU could not say: the SSH wait's own deadline decides. Ask again after another quiet spell.
+      lastChange = Date.now();
+    }
+  };
+  void poll();
+  const timer = setInterval(() => void poll(), options.pollMs ?? 2000);
+  timer.unref();
+  return {
+    stalled: () => stall,
+    stop: () => clearInterval(timer),
+  };
+}
