@@ -60,7 +60,8 @@ export function watchBootStall(options: BootStallOptions): BootStallWatch {
         guestState: state.lines,
       };
     } else {
-      // It answers TCP, or QEMU could not say: the SSH wait's own deadline decides. Ask again after another quiet spell.
+      // It answers TCP, or QEMU could not say: the SSH wait's own deadline decides. Asked again after another
+      // quiet spell.
       lastChange = Date.now();
     }
   };

@@ -1,8 +1,18 @@
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, inject } from 'vitest';
+import { QmpClient } from '../../builders/qmp-client.ts';
 import { REPO } from '../helpers/recipe-project.ts';
 import { isolatedEnv, runCli } from '../helpers/run-cli.ts';
 import './helpers/guest-fixture.ts';
@@ -11,7 +21,7 @@ import { createSteps } from './helpers/steps.ts';
 // Sibling builds in one command (TCG): the shared parent once, both children at the same time. Then the faults a
 // build must survive with a clear error, no QEMU, lock, scratch or half-written template left, and a next build that
 // works: QEMU killed while a child provisions, the guest's disk full, the output folder full during the convert; and
-// two processes sharing a parent neither has built.
+// two processes sharing a parent neither has built. And a build VM frozen mid-boot, booted again.
 const work = mkdtempSync(join(tmpdir(), 'tnbuild-e2e-parallel-'));
 const scratch = join(work, 'tmp');
 mkdirSync(scratch, { recursive: true });
@@ -53,6 +63,7 @@ async function buildQemus(): Promise<string[]> {
 }
 
 const entries = (dir: string) => (existsSync(dir) ? readdirSync(dir) : []);
+const readFileSafe = (path: string) => (existsSync(path) ? readFileSync(path, 'latin1') : '');
 
 const step = createSteps();
 
@@ -141,6 +152,49 @@ describe('sibling builds in one process and in two, and the faults a build must 
       const rebuilt = await tnbuild(['recipe', 'peer-x86', '--force']);
       expect(rebuilt.exitCode, rebuilt.out).toBe(0);
       expect(rebuilt.out).toMatch(/peer-x86: checks done/);
+    },
+  );
+
+  step(
+    'a build VM frozen mid-boot (QMP stop) is seen stalled and booted again: the build works and says so',
+    async () => {
+      const build = execa(join(REPO, 'bin/tnbuild.js'), ['recipe', 'peer-x86', '--force', ...flags], {
+        env: { ...env, TNBUILD_BOOT_STALL: '20' },
+        reject: false,
+        all: true,
+      });
+      let seen = '';
+      build.all?.on('data', (chunk: Buffer) => {
+        seen += chunk.toString();
+      });
+      // The build VM's console (TMPDIR/tnbuild-vm-*/build/serial.log) once its kernel has printed its banner.
+      let vmDir: string | undefined;
+      for (let waited = 0; vmDir === undefined && waited < 600_000; waited += 250) {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        vmDir = entries(scratch)
+          .filter((name) => name.startsWith('tnbuild-vm-'))
+          .map((name) => join(scratch, name, 'build'))
+          .find((dir) => readFileSafe(join(dir, 'serial.log')).includes('Linux version'));
+      }
+      expect(vmDir, seen).toBeDefined();
+      const qmp = await QmpClient.connect(join(vmDir!, 'qmp.sock'));
+      await qmp.execute('stop');
+      qmp.close();
+
+      const result = await build;
+      expect(result.exitCode, result.all).toBe(0);
+      const warning =
+        /the build VM's boot stalled \(the guest's console printed nothing for \d+ s and it takes no TCP on port 22\): booting it again from guest-x86_64-[0-9a-f]{12}; the stalled boot's console and state are in (\S+)$/m.exec(
+          String(result.all),
+        );
+      expect(warning, result.all).not.toBeNull();
+      expect(result.all).toMatch(/peer-x86: checks done/);
+      const logDir = warning![1]!;
+      expect(readFileSafe(join(logDir, 'boot-1-guest-state.txt'))).toMatch(
+        /^the guest's console printed nothing for \d+ s.*\nQEMU: the guest is paused\n.*SYN_SENT/,
+      );
+      expect(readFileSafe(join(logDir, 'boot-1-serial.log'))).toContain('Linux version');
+      await expectNothingLeft(output);
     },
   );
 
