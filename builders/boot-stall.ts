@@ -52,9 +52,11 @@ export function watchBootStall(options: BootStallOptions): BootStallWatch {
     const quiet = Date.now() - lastChange;
     if (size <= startSize || quiet < options.quietMs || checking || stall) return;
     checking = true;
+    const quietSince = lastChange;
     const state = await inspectGuestState(options);
     checking = false;
-    if (state.unreachable) {
+    // The console moved while QEMU was asked: the boot goes on.
+    if (state.unreachable && lastChange === quietSince) {
       stall = {
         reason: `the guest's console printed nothing for ${formatSeconds(quiet)} and it takes no TCP on port ${options.guestPort}`,
         guestState: state.lines,
