@@ -1,4 +1,6 @@
-import { stat } from 'node:fs/promises';
+import { copyFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { redactFileInPlace } from '../host/secret-values.ts';
 import { formatSeconds } from './console-text.ts';
 import { type GuestStateOptions, inspectGuestState } from './guest-state.ts';
 
@@ -74,4 +76,31 @@ export function watchBootStall(options: BootStallOptions): BootStallWatch {
     stalled: () => stall,
     stop: () => clearInterval(timer),
   };
+}
+
+/**
+ * A stalled boot's console (secrets redacted) and what QEMU said of it, kept in `logDir` as `boot-<n>-serial.log` and
+ * `boot-<n>-guest-state.txt` before the machine is booted again. Returns the names it wrote.
+ */
+export async function keepStalledBoot(
+  logDir: string,
+  serialLog: string,
+  attempt: number,
+  stall: BootStall,
+): Promise<string[]> {
+  const serial = `boot-${attempt}-serial.log`;
+  const state = `boot-${attempt}-guest-state.txt`;
+  const kept: string[] = [];
+  const wrote = (write: Promise<unknown>): Promise<boolean> =>
+    write.then(
+      () => true,
+      () => false,
+    );
+  if (await wrote(copyFile(serialLog, join(logDir, serial)))) {
+    await redactFileInPlace(join(logDir, serial));
+    kept.push(serial);
+  }
+  const lines = [stall.reason, ...stall.guestState];
+  if (await wrote(writeFile(join(logDir, state), `${lines.join('\n')}\n`))) kept.push(state);
+  return kept;
 }

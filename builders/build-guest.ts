@@ -1,10 +1,11 @@
-import { access, chmod, mkdir, writeFile } from 'node:fs/promises';
+import { access, chmod, mkdir, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { isTnbuildError, TnbuildError } from '../errors/index.ts';
 import { type CommandRunner, type Logger, silentLogger } from '../host/command-runner.ts';
 import { execaCommandRunner } from '../host/execa-command-runner.ts';
 import { redactFileInPlace } from '../host/secret-values.ts';
 import type { AccelProbe } from './accel-probe.ts';
+import { type BootStallWatch, keepStalledBoot, watchBootStall } from './boot-stall.ts';
 import { createStageTracker, type StageListener } from './build-events.ts';
 import { generateBuildKey } from './build-key.ts';
 import { runConsoleSteps } from './console-steps.ts';
@@ -56,6 +57,11 @@ export interface BuildGuestOptions {
   readonly shutdownCommand?: string;
   /** Milliseconds for sshd to accept the build key after the reboot. @default 600000 */
   readonly sshTimeoutMs?: number;
+  /**
+   * After restart-from-disk, a console silent this long on a guest that takes no TCP is a stalled boot: QEMU is
+   * started from the disk once more (`watchBootStall`). @default 180000
+   */
+  readonly bootStallMs?: number;
   readonly signal?: AbortSignal;
   readonly onStage?: StageListener;
   readonly logger?: Logger;
@@ -141,6 +147,9 @@ export async function buildGuest(options: BuildGuestOptions): Promise<GuestHandl
   let qemu: QemuProcess | undefined;
   /** Asks QEMU about a guest whose sshd never answered; set once the SSH forward exists. */
   let askAboutGuest: (() => Promise<string[]>) | undefined;
+  // Watches the installed system's boot from disk (restart-from-disk): a stall boots it once more.
+  let watch: BootStallWatch | undefined;
+  let bootedAgain = false;
   try {
     http = await startHttpServer({
       logger,
@@ -207,6 +216,23 @@ export async function buildGuest(options: BuildGuestOptions): Promise<GuestHandl
     const sshPort = ports[0]?.host ?? 0;
     askAboutGuest = () =>
       describeGuestState({ qmpSocket: spec.qmpSocket, host: '127.0.0.1', port: sshPort, guestPort: 22 });
+    const bootDisk = async (): Promise<void> => {
+      const startSize = await stat(serialLogPath).then(
+        (stats) => stats.size,
+        () => 0,
+      );
+      running = await start(planDiskMachine(spec));
+      watch?.stop();
+      watch = watchBootStall({
+        serialLog: serialLogPath,
+        startSize,
+        qmpSocket: spec.qmpSocket,
+        host: '127.0.0.1',
+        port: sshPort,
+        guestPort: 22,
+        quietMs: options.bootStallMs ?? 180_000,
+      });
+    };
     const waitForBuildKey = (maxPauseMs?: number, until = signal) =>
       waitForSsh({
         host: '127.0.0.1',
@@ -216,18 +242,30 @@ export async function buildGuest(options: BuildGuestOptions): Promise<GuestHandl
         deadlineMs: options.sshTimeoutMs ?? 600_000,
         ...(until && { signal: until }),
         logger,
-        stopped: () => (running.hasExited ? 'QEMU exited' : undefined),
+        stopped: () => {
+          if (running.hasExited) return 'QEMU exited';
+          const stall = watch?.stalled();
+          return (
+            stall &&
+            `the boot stalled: ${stall.reason}${bootedAgain ? ' (booted again after the first boot stalled)' : ''}`
+          );
+        },
         ...(maxPauseMs !== undefined && { maxPauseMs }),
       });
-    let sshReady: Promise<SshReady> | undefined;
-    if (plan.afterInstall !== 'stay') {
+    /** The reboot into the installed system, then its sshd; a promise of SSH when the reboot steps raced it. */
+    const rebootIntoDisk = async (attempt: number): Promise<Promise<SshReady> | undefined> => {
+      let sshReady: Promise<SshReady> | undefined;
       stages.start('reboot', plan.afterInstall);
       if (plan.afterInstall === 'restart-from-disk') {
-        const timer = new Promise<'timeout'>((done) => setTimeout(() => done('timeout'), 120_000).unref());
-        if ((await Promise.race([running.exited, timer])) === 'timeout')
-          await running.shutdown({ deadlineMs: 30_000 });
+        if (attempt === 1) {
+          const timer = new Promise<'timeout'>((done) => setTimeout(() => done('timeout'), 120_000).unref());
+          if ((await Promise.race([running.exited, timer])) === 'timeout')
+            await running.shutdown({ deadlineMs: 30_000 });
+        } else {
+          await running.kill();
+        }
         await running.console.close();
-        running = await start(planDiskMachine(spec));
+        await bootDisk();
       }
       const rebootSteps = plan.rebootSteps ?? [];
       // On a restarted QEMU, steps that only watch the console (a login prompt) need not finish before SSH is
@@ -260,11 +298,30 @@ export async function buildGuest(options: BuildGuestOptions): Promise<GuestHandl
         await runConsoleSteps(running.console, rebootSteps, { signal });
       }
       stages.done();
-    }
+      return sshReady;
+    };
 
-    stages.start('ssh-ready');
-    // Polled every second at most: a login on loopback costs little, and a longer backoff is time lost.
-    const ready = await (sshReady ?? waitForBuildKey(1000));
+    let ready: SshReady | undefined;
+    for (let attempt = 1; ready === undefined; attempt++) {
+      try {
+        const sshReady = plan.afterInstall === 'stay' ? undefined : await rebootIntoDisk(attempt);
+        stages.start('ssh-ready');
+        // Polled every second at most: a login on loopback costs little, and a longer backoff is time lost.
+        ready = await (sshReady ?? waitForBuildKey(1000));
+      } catch (error) {
+        // A boot from disk that stalled for good (console silent, no TCP) is booted once more, as a person would.
+        const stall = watch?.stalled();
+        if (!(isTnbuildError(error) && error.code === 'TNB400' && stall !== undefined && attempt < 2))
+          throw error;
+        await keepStalledBoot(options.logDir, serialLogPath, attempt, stall);
+        bootedAgain = true;
+        stages.fail(stall.reason);
+        logger.warn(
+          `the installed system's boot stalled (${stall.reason}): booting it again; the stalled boot's console and state are in ${options.logDir}`,
+        );
+      }
+    }
+    watch?.stop();
     stages.done(ready.hostKeySha256);
     const guest = running;
     const ssh: GuestSsh = {
@@ -303,6 +360,7 @@ export async function buildGuest(options: BuildGuestOptions): Promise<GuestHandl
       removeScratch: () => removeScratchDir(scratch),
     };
   } catch (caught) {
+    watch?.stop();
     const guestState =
       askAboutGuest !== undefined &&
       isTnbuildError(caught) &&

@@ -1,7 +1,7 @@
 import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BootStall, watchBootStall } from '../builders/boot-stall.ts';
+import { keepStalledBoot, watchBootStall } from '../builders/boot-stall.ts';
 import { tailLines } from '../builders/console-text.ts';
 import { describeGuestState, guestStateDetails } from '../builders/guest-state.ts';
 import {
@@ -181,7 +181,9 @@ export async function withBuildVm<T>(
         const stall = watch.stalled();
         const stalledOut = error instanceof TnbuildError && error.code === 'TNB400' && stall !== undefined;
         if (!stalledOut || attempt >= BOOTS) throw error;
-        stalledBoots.push(...(await keepStalledBoot(vmsRoot, context.logDir, attempt, stall)));
+        stalledBoots.push(
+          ...(await keepStalledBoot(context.logDir, vmPaths(vmsRoot, BUILD_VM).serialLog, attempt, stall)),
+        );
         context.emit({
           type: 'log',
           recipe: layer.recipe,
@@ -311,34 +313,4 @@ async function keepBuildVmLogs(
     ...(tail.length > 0 ? ['console tail:', ...tail.map((line) => `  ${line}`)] : []),
     `logs: ${logDir} (${[...kept, ...stalledBoots].join(', ')})`,
   ]);
-}
-
-/** A stalled boot's console and what QEMU said of it, as `boot-<n>-serial.log` and `boot-<n>-guest-state.txt`. */
-async function keepStalledBoot(
-  vmsRoot: string,
-  logDir: string,
-  attempt: number,
-  stall: BootStall,
-): Promise<string[]> {
-  const serial = `boot-${attempt}-serial.log`;
-  const state = `boot-${attempt}-guest-state.txt`;
-  const kept: string[] = [];
-  if (
-    await copyFile(vmPaths(vmsRoot, BUILD_VM).serialLog, join(logDir, serial)).then(
-      () => true,
-      () => false,
-    )
-  ) {
-    await redactFileInPlace(join(logDir, serial));
-    kept.push(serial);
-  }
-  const lines = [stall.reason, ...stall.guestState];
-  if (
-    await writeFile(join(logDir, state), `${lines.join('\n')}\n`).then(
-      () => true,
-      () => false,
-    )
-  )
-    kept.push(state);
-  return kept;
 }

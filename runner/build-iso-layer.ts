@@ -58,6 +58,7 @@ export async function buildIsoLayer(context: LayerContext, started: number): Pro
     logDir: context.logDir,
     accel: context.accel,
     onError: context.onError,
+    ...(context.bootStallMs !== undefined && { bootStallMs: context.bootStallMs }),
     logger: context.logger,
     runner: context.runner,
     ...(context.signal && { signal: context.signal }),

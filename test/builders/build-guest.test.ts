@@ -10,6 +10,7 @@ import type { InstallDriver } from '../../builders/drivers/install-driver.ts';
 import { scriptDriver } from '../../builders/drivers/script-driver.ts';
 import type { HostLookup } from '../../builders/host-lookup.ts';
 import { nodeHostLookup } from '../../builders/host-lookup.ts';
+import { silentLogger } from '../../host/command-runner.ts';
 import { fakeQemuLauncher, type GuestScript } from './helpers/fake-qemu.ts';
 
 const MiB = 1024 ** 2;
@@ -222,6 +223,88 @@ describe('buildGuest (fake QEMU, real HTTP, real SSH)', () => {
     expect(launcher.specs[1]?.noReboot).toBe(false);
     await guest.shutdown({ deadlineMs: 5000 });
     expect(launcher.alive()).toBe(0);
+  });
+
+  describe('restart-from-disk, a boot that stalls (console silent, no TCP)', () => {
+    const driver = (authorizedKey: (key: string) => void): InstallDriver => ({
+      name: 'restart',
+      plan: (context) => {
+        authorizedKey(context.authorizedKey);
+        return {
+          files: {},
+          bootSteps: [],
+          installSteps: [{ expect: 'Installation is complete', timeoutMs: 2000 }],
+          rebootSteps: [{ expect: 'login: ', timeoutMs: 60_000 }],
+          afterInstall: 'restart-from-disk',
+          username: 'root',
+        };
+      },
+    });
+    const install = (guest: Parameters<GuestScript>[0]): boolean => {
+      if (guest.boot > 0) return false;
+      guest.print('Installation is complete\r\n');
+      setTimeout(() => guest.exit(), 50);
+      return true;
+    };
+
+    it('is booted once more, with a warning and the stalled boot’s console and state kept', async () => {
+      // The first boot from disk prints its kernel's first line and stops; the second comes up.
+      let key = '';
+      const warnings: string[] = [];
+      const recovers = fakeQemuLauncher((guest) => {
+        if (install(guest)) return;
+        guest.print('Linux version 6.1.0 (frozen boot)\r\n');
+        if (guest.boot === 1) guest.hang();
+        else {
+          guest.print('alpine login: ');
+          guest.startSshd(key);
+        }
+      });
+      const guest = await buildGuest(
+        options({
+          launcher: recovers,
+          driver: driver((authorized) => {
+            key = authorized;
+          }),
+          bootStallMs: 1000,
+          logger: { ...silentLogger, warn: (line: string) => warnings.push(line) },
+        }),
+      );
+      expect(recovers.specs).toHaveLength(3);
+      expect(warnings).toEqual([
+        expect.stringMatching(
+          /^the installed system's boot stalled \(the guest's console printed nothing for [0-9.]+ s and it takes no TCP on port 22\): booting it again; .* are in /,
+        ),
+      ]);
+      expect(await readFile(join(dir, 'logs/boot-1-guest-state.txt'), 'utf8')).toMatch(
+        /^the guest's console printed nothing .*\nQEMU: the guest is running\n.*SYN_SENT/,
+      );
+      expect(await readFile(join(dir, 'logs/boot-1-serial.log'), 'latin1')).toContain('(frozen boot)');
+      await guest.shutdown({ deadlineMs: 5000 });
+      expect(recovers.alive()).toBe(0);
+    }, 60_000);
+
+    it('fails at once when the second boot stalls too, long before the SSH deadline', async () => {
+      // Both boots from disk print a line and stop.
+      const stalls = fakeQemuLauncher((stalled) => {
+        if (install(stalled)) return;
+        stalled.print('Linux version 6.1.0 (frozen boot)\r\n');
+        stalled.hang();
+      });
+      const started = Date.now();
+      const error = await buildGuest(
+        options({ launcher: stalls, driver: driver(() => {}), bootStallMs: 1000, sshTimeoutMs: 60_000 }),
+      ).catch((caught: unknown) => caught);
+      expect(Date.now() - started).toBeLessThan(30_000);
+      expect(error).toMatchObject({
+        code: 'TNB400',
+        message: expect.stringMatching(
+          /^SSH never came up: the boot stalled: .* \(booted again after the first boot stalled\) \(reboot\)$/,
+        ),
+      });
+      expect(stalls.specs).toHaveLength(3);
+      expect(stalls.alive()).toBe(0);
+    }, 60_000);
   });
 
   it('a console timeout kills QEMU, removes the scratch disk, and reports the stage, tail and log path', async () => {

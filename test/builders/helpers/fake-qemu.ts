@@ -19,6 +19,43 @@ export interface FakeGuest {
   startSshd(authorizedKey: string): void;
   /** The guest powers off or reboots with -no-reboot: QEMU exits 0. */
   exit(): void;
+  /**
+   * The guest stops for good, as QEMU shows it: its QMP socket says the guest runs, the SSH forward accepts
+   * connections and never answers, and `info usernet` has each of them pending (SYN_SENT).
+   */
+  hang(): void;
+}
+
+/** A QMP socket with QEMU's greeting that answers the questions `inspectGuestState` asks of a hung guest. */
+function hungQmp(path: string, sshPort: number): Server {
+  const usernet = [
+    'Hub -1 (net0):',
+    '  Protocol[State]    FD  Source Address  Port   Dest. Address  Port RecvQ SendQ',
+    `  TCP[SYN_SENT]       9       127.0.0.1 ${sshPort}       10.0.2.15    22     0     0`,
+    `  TCP[HOST_FORWARD]   8       127.0.0.1 ${sshPort}       10.0.2.15    22     0     0`,
+    '',
+  ].join('\r\n');
+  const answers: Record<string, unknown> = {
+    qmp_capabilities: {},
+    'query-status': { status: 'running', running: true },
+    'human-monitor-command': usernet,
+  };
+  const server = createServer((socket) => {
+    socket.setEncoding('utf8');
+    socket.write(`${JSON.stringify({ QMP: { version: {}, capabilities: [] } })}\r\n`);
+    let buffer = '';
+    socket.on('data', (chunk: string) => {
+      buffer += chunk;
+      for (let newline = buffer.indexOf('\n'); newline >= 0; newline = buffer.indexOf('\n')) {
+        const { execute } = JSON.parse(buffer.slice(0, newline)) as { execute: string };
+        buffer = buffer.slice(newline + 1);
+        socket.write(`${JSON.stringify({ return: answers[execute] ?? {} })}\r\n`);
+      }
+    });
+    socket.on('error', () => {});
+  });
+  server.listen(path);
+  return server;
 }
 
 const hostKey = sshKeyPair();
@@ -39,6 +76,7 @@ export function fakeQemuLauncher(
       let typed = '';
       const typedWaiters: (() => void)[] = [];
       let sshd: InstanceType<typeof ssh2.Server> | undefined;
+      const hung: Server[] = [];
       let finish: (exit: QemuExit) => void = () => {};
       const exited = new Promise<QemuExit>((resolve) => {
         finish = resolve;
@@ -64,6 +102,7 @@ export function fakeQemuLauncher(
           socket?.destroy();
           server.close();
           sshd?.close();
+          for (const hangServer of hung) hangServer.close();
           finish(exit);
         }
         return exit;
@@ -103,6 +142,12 @@ export function fakeQemuLauncher(
           sshd.listen(spec.ports[0]?.host ?? 0, '127.0.0.1');
         },
         exit: () => stop({ exitCode: 0, stderrTail: [] }),
+        hang: () => {
+          const sshPort = spec.ports[0]?.host ?? 0;
+          const forward = createServer((held) => held.on('error', () => {}));
+          forward.listen(sshPort, '127.0.0.1');
+          hung.push(forward, hungQmp(spec.qmpSocket, sshPort));
+        },
       };
       const qemu: QemuProcess = {
         pid: undefined,
