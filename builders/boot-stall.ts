@@ -1,8 +1,16 @@
 import { copyFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { isTnbuildError, type TnbuildError } from '../errors/index.ts';
 import { redactFileInPlace } from '../host/secret-values.ts';
 import { formatSeconds } from './console-text.ts';
 import { type GuestStateOptions, inspectGuestState } from './guest-state.ts';
+
+/** How long a console may stay silent on a guest that takes no TCP before its boot counts as stalled. */
+export const DEFAULT_BOOT_STALL_MS = 180_000;
+
+/** The hint of a build whose machine stalled on its second boot too. */
+export const STALLED_TWICE_HINT =
+  "Read boot-1-serial.log and serial.log in the log folder: where each boot's console stopped is the guest's fault to fix. On a host this busy, a larger TNBUILD_BOOT_STALL gives a slow boot more time.";
 
 export interface BootStallOptions extends GuestStateOptions {
   /** The serial log QEMU appends the guest's console to. */
@@ -103,4 +111,24 @@ export async function keepStalledBoot(
   const lines = [stall.reason, ...stall.guestState];
   if (await wrote(writeFile(join(logDir, state), `${lines.join('\n')}\n`))) kept.push(state);
   return kept;
+}
+
+/** For `waitForSsh`'s `stopped`: why the wait ends once `watch` saw a stall, on the first boot or the one after it. */
+export function stallReason(watch: BootStallWatch | undefined, bootedAgain: boolean): string | undefined {
+  const stall = watch?.stalled();
+  return (
+    stall &&
+    `the boot stalled: ${stall.reason}${bootedAgain ? ' (booted again after the first boot stalled)' : ''}`
+  );
+}
+
+/** The stall an SSH wait ended on (its TNB400 from `stallReason`); undefined when it ended otherwise. */
+export function endedOnStall(
+  error: unknown,
+  watch: BootStallWatch | undefined,
+): { error: TnbuildError; stall: BootStall } | undefined {
+  const stall = watch?.stalled();
+  return isTnbuildError(error) && error.code === 'TNB400' && stall !== undefined
+    ? { error, stall }
+    : undefined;
 }

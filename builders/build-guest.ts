@@ -5,7 +5,15 @@ import { type CommandRunner, type Logger, silentLogger } from '../host/command-r
 import { execaCommandRunner } from '../host/execa-command-runner.ts';
 import { redactFileInPlace } from '../host/secret-values.ts';
 import type { AccelProbe } from './accel-probe.ts';
-import { type BootStallWatch, keepStalledBoot, watchBootStall } from './boot-stall.ts';
+import {
+  type BootStallWatch,
+  DEFAULT_BOOT_STALL_MS,
+  endedOnStall,
+  keepStalledBoot,
+  STALLED_TWICE_HINT,
+  stallReason,
+  watchBootStall,
+} from './boot-stall.ts';
 import { createStageTracker, type StageListener } from './build-events.ts';
 import { generateBuildKey } from './build-key.ts';
 import { runConsoleSteps } from './console-steps.ts';
@@ -230,7 +238,7 @@ export async function buildGuest(options: BuildGuestOptions): Promise<GuestHandl
         host: '127.0.0.1',
         port: sshPort,
         guestPort: 22,
-        quietMs: options.bootStallMs ?? 180_000,
+        quietMs: options.bootStallMs ?? DEFAULT_BOOT_STALL_MS,
       });
     };
     const waitForBuildKey = (maxPauseMs?: number, until = signal) =>
@@ -242,14 +250,7 @@ export async function buildGuest(options: BuildGuestOptions): Promise<GuestHandl
         deadlineMs: options.sshTimeoutMs ?? 600_000,
         ...(until && { signal: until }),
         logger,
-        stopped: () => {
-          if (running.hasExited) return 'QEMU exited';
-          const stall = watch?.stalled();
-          return (
-            stall &&
-            `the boot stalled: ${stall.reason}${bootedAgain ? ' (booted again after the first boot stalled)' : ''}`
-          );
-        },
+        stopped: () => (running.hasExited ? 'QEMU exited' : stallReason(watch, bootedAgain)),
         ...(maxPauseMs !== undefined && { maxPauseMs }),
       });
     /** The reboot into the installed system, then its sshd; a promise of SSH when the reboot steps raced it. */
@@ -310,9 +311,10 @@ export async function buildGuest(options: BuildGuestOptions): Promise<GuestHandl
         ready = await (sshReady ?? waitForBuildKey(1000));
       } catch (error) {
         // A boot from disk that stalled for good (console silent, no TCP) is booted once more, as a person would.
-        const stall = watch?.stalled();
-        if (!(isTnbuildError(error) && error.code === 'TNB400' && stall !== undefined && attempt < 2))
-          throw error;
+        const stalled = endedOnStall(error, watch);
+        if (stalled === undefined) throw error;
+        if (bootedAgain) throw stalled.error.withHint(STALLED_TWICE_HINT);
+        const { stall } = stalled;
         await keepStalledBoot(options.logDir, serialLogPath, attempt, stall);
         bootedAgain = true;
         stages.fail(stall.reason);

@@ -23,8 +23,8 @@ export interface RecipeCommandOptions extends GlobalOptions, DownloadFlags {
 }
 
 /**
- * `TNBUILD_BOOT_STALL`: seconds a child layer's build VM may print nothing and answer no TCP before it counts as
- * stalled and is booted again (default 180). Whole seconds from 1 to 3600; anything else is refused before a build.
+ * `TNBUILD_BOOT_STALL`: seconds a build machine's console may print nothing, on a guest that answers no TCP, before
+ * its boot counts as stalled and it is booted again (default 180). Whole seconds from 1 to 3600; anything else is refused before a build.
  */
 export function bootStallFromEnv(value: string | undefined): number | undefined {
   if (value === undefined || value === '') return undefined;

@@ -45,25 +45,32 @@ export class TnbuildError extends Error {
 
   /** A copy that also says where it happened; the step runner uses this so steps can throw plainly. */
   withLocation(location: ErrorLocation): TnbuildError {
-    return new TnbuildError(this.code, this.message, {
+    return this.copy({
       file: this.file ?? location.file,
       field: this.field ?? location.field,
       line: this.line ?? location.line,
-      hint: this.hint,
-      cause: this.cause,
-      details: this.details,
     });
   }
 
   /** A copy with more detail lines after its own (what a caller learned about the failure: logs, a console tail). */
   withDetails(extra: readonly string[]): TnbuildError {
+    return this.copy({ details: [...this.details, ...extra] });
+  }
+
+  /** A copy whose hint says what to do in the case the caller knows it to be. */
+  withHint(hint: string): TnbuildError {
+    return this.copy({ hint });
+  }
+
+  private copy(overrides: TnbuildErrorOptions): TnbuildError {
     return new TnbuildError(this.code, this.message, {
       file: this.file,
       field: this.field,
       line: this.line,
       hint: this.hint,
       cause: this.cause,
-      details: [...this.details, ...extra],
+      details: this.details,
+      ...overrides,
     });
   }
 }

@@ -1,7 +1,14 @@
 import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { keepStalledBoot, watchBootStall } from '../builders/boot-stall.ts';
+import {
+  DEFAULT_BOOT_STALL_MS,
+  endedOnStall,
+  keepStalledBoot,
+  STALLED_TWICE_HINT,
+  stallReason,
+  watchBootStall,
+} from '../builders/boot-stall.ts';
 import { tailLines } from '../builders/console-text.ts';
 import { describeGuestState, guestStateDetails } from '../builders/guest-state.ts';
 import {
@@ -157,9 +164,8 @@ export async function withBuildVm<T>(
         host: '127.0.0.1',
         port: vm.port,
         guestPort: 22,
-        quietMs: options.stallMs ?? 180_000,
+        quietMs: options.stallMs ?? DEFAULT_BOOT_STALL_MS,
       });
-      const again = attempt > 1 ? ' (booted again after the first boot stalled)' : '';
       try {
         const ready = await runStage(context, 'ssh-ready', () =>
           waitForSsh({
@@ -169,18 +175,16 @@ export async function withBuildVm<T>(
             privateKey: key.privateKey,
             deadlineMs: options.sshDeadlineMs ?? 600_000,
             logger: context.logger,
-            stopped: () => {
-              const stall = watch.stalled();
-              return stall && `the boot stalled: ${stall.reason}${again}`;
-            },
+            stopped: () => stallReason(watch, attempt > 1),
             ...(context.signal && { signal: context.signal }),
           }),
         );
         return { vm, ready };
       } catch (error) {
-        const stall = watch.stalled();
-        const stalledOut = error instanceof TnbuildError && error.code === 'TNB400' && stall !== undefined;
-        if (!stalledOut || attempt >= BOOTS) throw error;
+        const stalled = endedOnStall(error, watch);
+        if (stalled === undefined) throw error;
+        if (attempt >= BOOTS) throw stalled.error.withHint(STALLED_TWICE_HINT);
+        const { stall } = stalled;
         stalledBoots.push(
           ...(await keepStalledBoot(context.logDir, vmPaths(vmsRoot, BUILD_VM).serialLog, attempt, stall)),
         );

@@ -15,7 +15,7 @@ export interface LayerContext {
   readonly logDir: string;
   readonly accel: AccelChoice;
   readonly onError: 'remove' | 'keep';
-  /** A child layer's build VM with a console this long silent and no TCP answer is booted again. */
+  /** A build machine whose console is this long silent, on a guest that takes no TCP, is booted again once. */
   readonly bootStallMs?: number;
   readonly fetchOptions: FetchOptions;
   readonly runner: CommandRunner;

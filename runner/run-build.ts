@@ -32,7 +32,7 @@ export interface RunBuildOptions {
   readonly accel?: AccelChoice;
   /** @default 'remove' */
   readonly onError?: 'remove' | 'keep';
-  /** When a child layer's build VM counts as stalled and is booted again (`BuildVmOptions.stallMs`). @default 180000 */
+  /** When a build machine's boot counts as stalled and is booted again (`watchBootStall`). @default 180000 */
   readonly bootStallMs?: number;
   readonly fetchOptions?: FetchOptions;
   readonly runner?: CommandRunner;

@@ -298,6 +298,9 @@ describe('buildGuest (fake QEMU, real HTTP, real SSH)', () => {
       expect(Date.now() - started).toBeLessThan(30_000);
       expect(error).toMatchObject({
         code: 'TNB400',
+        hint: expect.stringMatching(
+          /^Read boot-1-serial\.log and serial\.log in the log folder: .*TNBUILD_BOOT_STALL/,
+        ),
         message: expect.stringMatching(
           /^SSH never came up: the boot stalled: .* \(booted again after the first boot stalled\) \(reboot\)$/,
         ),

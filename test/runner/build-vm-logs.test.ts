@@ -89,7 +89,12 @@ describe('a build VM whose boot stalls', () => {
 
     // Well before the SSH deadline: each boot ends once it is seen stalled.
     expect(Date.now() - started).toBeLessThan(60_000);
-    expect(failure).toMatchObject({ code: 'TNB400' });
+    expect(failure).toMatchObject({
+      code: 'TNB400',
+      hint: expect.stringMatching(
+        /^Read boot-1-serial\.log and serial\.log in the log folder: .*TNBUILD_BOOT_STALL/,
+      ),
+    });
     expect(failure.message).toMatch(
       /^SSH never came up: the boot stalled: the guest's console printed nothing for [0-9.]+ s and it takes no TCP on port 22 \(booted again after the first boot stalled\)$/,
     );
