@@ -1,5 +1,7 @@
-import { copyFile, stat, writeFile } from 'node:fs/promises';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { isTnbuildError, type TnbuildError } from '../errors/index.ts';
 import { redactFileInPlace } from '../host/secret-values.ts';
 import { formatSeconds } from './console-text.ts';
@@ -8,9 +10,10 @@ import { type GuestStateOptions, inspectGuestState } from './guest-state.ts';
 /** How long a console may stay silent on a guest that takes no TCP before its boot counts as stalled. */
 export const DEFAULT_BOOT_STALL_MS = 180_000;
 
-/** The hint of a build whose machine stalled on its second boot too. */
-export const STALLED_TWICE_HINT =
-  "Read boot-1-serial.log and serial.log in the log folder: where each boot's console stopped is the guest's fault to fix. On a host this busy, a larger TNBUILD_BOOT_STALL gives a slow boot more time.";
+/** The hint of a machine that stalled on its second boot too; `folder` holds both boots' consoles. */
+export function stalledTwiceHint(folder = 'the log folder'): string {
+  return `Read boot-1-serial.log and serial.log in ${folder}: where each boot's console stopped is the guest's fault to fix. On a host this busy, a larger TNBUILD_BOOT_STALL gives a slow boot more time.`;
+}
 
 export interface BootStallOptions extends GuestStateOptions {
   /** The serial log QEMU appends the guest's console to. */
@@ -88,13 +91,15 @@ export function watchBootStall(options: BootStallOptions): BootStallWatch {
 
 /**
  * A stalled boot's console (secrets redacted) and what QEMU said of it, kept in `logDir` as `boot-<n>-serial.log` and
- * `boot-<n>-guest-state.txt` before the machine is booted again. Returns the names it wrote.
+ * `boot-<n>-guest-state.txt` before the machine is booted again. `fromByte` is where that boot's console begins in
+ * a log several boots append to. Returns the names it wrote.
  */
 export async function keepStalledBoot(
   logDir: string,
   serialLog: string,
   attempt: number,
   stall: BootStall,
+  fromByte = 0,
 ): Promise<string[]> {
   const serial = `boot-${attempt}-serial.log`;
   const state = `boot-${attempt}-guest-state.txt`;
@@ -104,7 +109,12 @@ export async function keepStalledBoot(
       () => true,
       () => false,
     );
-  if (await wrote(copyFile(serialLog, join(logDir, serial)))) {
+  // Only the owner reads a console, as the log it comes from.
+  const copied = pipeline(
+    createReadStream(serialLog, { start: fromByte }),
+    createWriteStream(join(logDir, serial), { mode: 0o600 }),
+  );
+  if (await wrote(copied)) {
     await redactFileInPlace(join(logDir, serial));
     kept.push(serial);
   }

@@ -10,7 +10,7 @@ import {
   DEFAULT_BOOT_STALL_MS,
   endedOnStall,
   keepStalledBoot,
-  STALLED_TWICE_HINT,
+  stalledTwiceHint,
   stallReason,
   watchBootStall,
 } from './boot-stall.ts';
@@ -313,7 +313,7 @@ export async function buildGuest(options: BuildGuestOptions): Promise<GuestHandl
         // A boot from disk that stalled for good (console silent, no TCP) is booted once more, as a person would.
         const stalled = endedOnStall(error, watch);
         if (stalled === undefined) throw error;
-        if (bootedAgain) throw stalled.error.withHint(STALLED_TWICE_HINT);
+        if (bootedAgain) throw stalled.error.withHint(stalledTwiceHint());
         const { stall } = stalled;
         await keepStalledBoot(options.logDir, serialLogPath, attempt, stall);
         bootedAgain = true;

@@ -6,6 +6,7 @@ import { TnbuildError } from '../errors/index.ts';
 import type { BuildPlan, PlannedLayer } from '../plan/plan-build.ts';
 import { planRecipe } from '../runner/plan-recipe.ts';
 import type { BuildResult } from '../runner/run-build.ts';
+import { bootStallFromEnv } from './boot-stall-env.ts';
 import { type DownloadFlags, fetchOptionsFor } from './fetch-options.ts';
 import type { GlobalOptions } from './global-options.ts';
 import { createConsoleLogger } from './output.ts';
@@ -20,25 +21,6 @@ export interface RecipeCommandOptions extends GlobalOptions, DownloadFlags {
   /** How many recipes build at once. @default what the host's cores and free memory allow, at least 1 */
   readonly parallel?: number;
   readonly signal?: AbortSignal;
-}
-
-/**
- * `TNBUILD_BOOT_STALL`: seconds a build machine's console may print nothing, on a guest that answers no TCP, before
- * its boot counts as stalled and it is booted again (default 180). Whole seconds from 1 to 3600; anything else is refused before a build.
- */
-export function bootStallFromEnv(value: string | undefined): number | undefined {
-  if (value === undefined || value === '') return undefined;
-  const seconds = /^[0-9]{1,4}$/.test(value) ? Number(value) : Number.NaN;
-  if (!(seconds >= 1 && seconds <= 3600)) {
-    throw new TnbuildError(
-      'TNB110',
-      `TNBUILD_BOOT_STALL=${JSON.stringify(value.length > 32 ? `${value.slice(0, 32)}…` : value)} is not a number of seconds`,
-      {
-        hint: 'Give whole seconds from 1 to 3600 (default 180), or unset it.',
-      },
-    );
-  }
-  return seconds * 1000;
 }
 
 /**

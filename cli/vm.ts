@@ -40,10 +40,12 @@ export async function vm(
       return [await createFromRecipe(need('a recipe name (node, registry)'), options)];
     case 'start': {
       const { startVm } = await import('../vms/start-vm.ts');
-      const status = await startVm(need('a VM name'));
+      const name = need('a VM name');
+      const watch = options.wait ? await bootWatchFor(name) : undefined;
+      const status = await startVm(name);
       const started = `started ${formatStatus(status)}`;
-      if (!options.wait) return [started];
-      return [started, await waitForLogin(status.name, options)];
+      if (!watch) return [started];
+      return [started, await waitForLogin(status.name, options, watch)];
     }
     case 'stop': {
       const { stopVm } = await import('../vms/stop-vm.ts');
@@ -89,12 +91,36 @@ export async function vm(
   }
 }
 
+/**
+ * What `vm start --wait` watches the boot with, taken before QEMU starts: TNBUILD_BOOT_STALL (a bad value fails
+ * before anything boots) and where this boot's console begins in the serial log every boot appends to.
+ */
+async function bootWatchFor(name: string): Promise<{ bootStallMs?: number; bootStartSize: number }> {
+  const { bootStallFromEnv } = await import('./boot-stall-env.ts');
+  const { loadVm } = await import('../vms/vm-status.ts');
+  const { resolveVmsRoot } = await import('../vms/vms-root.ts');
+  const { sizeOf } = await import('../vms/wait-for-vm-ssh.ts');
+  const bootStallMs = bootStallFromEnv(process.env.TNBUILD_BOOT_STALL);
+  const { paths } = await loadVm(name, resolveVmsRoot());
+  const bootStartSize = await sizeOf(paths.serialLog);
+  return { ...(bootStallMs !== undefined && { bootStallMs }), bootStartSize };
+}
+
 /** `vm start --wait`: polls SSH with the user's key and the pinned host key, as `tnbuild vm ssh` would log in. */
-async function waitForLogin(name: string, options: VmCommandOptions): Promise<string> {
+async function waitForLogin(
+  name: string,
+  options: VmCommandOptions,
+  watch: { bootStallMs?: number; bootStartSize: number },
+): Promise<string> {
   const { resolveUserKey } = await import('./user-key.ts');
   const { waitForVmSsh } = await import('../vms/wait-for-vm-ssh.ts');
   const { identityFile } = await resolveUserKey(options.key);
-  const ms = await waitForVmSsh(name, { identityFile, ...(options.signal && { signal: options.signal }) });
+  const ms = await waitForVmSsh(name, {
+    identityFile,
+    ...watch,
+    onWarning: (message) => console.error(`warning: ${message}`),
+    ...(options.signal && { signal: options.signal }),
+  });
   return `${name} answers SSH after ${(ms / 1000).toFixed(1)} s: \`tnbuild vm ssh ${name}\``;
 }
 

@@ -5,7 +5,7 @@ import {
   DEFAULT_BOOT_STALL_MS,
   endedOnStall,
   keepStalledBoot,
-  STALLED_TWICE_HINT,
+  stalledTwiceHint,
   stallReason,
   watchBootStall,
 } from '../builders/boot-stall.ts';
@@ -183,7 +183,7 @@ export async function withBuildVm<T>(
       } catch (error) {
         const stalled = endedOnStall(error, watch);
         if (stalled === undefined) throw error;
-        if (attempt >= BOOTS) throw stalled.error.withHint(STALLED_TWICE_HINT);
+        if (attempt >= BOOTS) throw stalled.error.withHint(stalledTwiceHint());
         const { stall } = stalled;
         stalledBoots.push(
           ...(await keepStalledBoot(context.logDir, vmPaths(vmsRoot, BUILD_VM).serialLog, attempt, stall)),

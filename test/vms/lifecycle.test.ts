@@ -1,10 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
+import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
 import { pickFreePort } from '../../builders/free-port.ts';
 import { bannerWaitSeconds } from '../../builders/ssh-banner.ts';
+import { escapeRegExp } from '../../host/escape-regexp.ts';
 import { destroyVm } from '../../vms/destroy-vm.ts';
 import { sshVm } from '../../vms/ssh-vm.ts';
 import { startVm } from '../../vms/start-vm.ts';
@@ -261,6 +263,65 @@ describe('VM lifecycle on a real QEMU', () => {
       code: 'TNB400',
       message: 'waiting stopped while waiting for its sshd',
     });
+  });
+
+  it('resets a boot that stalls once, keeps its console and state in the VM folder, and fails at once on a second', async () => {
+    // The disk's boot sector prints a line on COM1 and halts: a console that went silent on a guest taking no TCP.
+    const sandbox = await newSandbox('vms-stall', { bootText: 'stall-test: kernel says hello\r\n' });
+    const { paths } = await createTestVm(sandbox, 'stuck');
+    // An earlier boot's console, which the kept console must leave out (the log appends every boot).
+    await writeFile(paths.serialLog, 'an earlier boot\n', { mode: 0o600 });
+    const bootStartSize = (await stat(paths.serialLog)).size;
+    await start(sandbox, 'stuck');
+    const noBanner = {
+      async run(file: string) {
+        return {
+          command: file,
+          exitCode: 255,
+          stdout: '',
+          stderr: 'Connection timed out during banner exchange\n',
+        };
+      },
+    };
+    const warnings: string[] = [];
+    const began = Date.now();
+    const failed = await waitForVmSsh('stuck', {
+      vmsRoot: sandbox.vmsRoot,
+      runner: noBanner,
+      intervalMs: 100,
+      deadlineMs: 120_000,
+      bootStallMs: 1500,
+      bootStartSize,
+      onWarning: (message) => warnings.push(message),
+    }).catch((error) => error);
+    expect(Date.now() - began).toBeLessThan(60_000);
+    expect(failed).toMatchObject({
+      code: 'TNB400',
+      message: expect.stringMatching(
+        /^stuck's boot stalled: the guest's console printed nothing for .* and it takes no TCP on port 22 \(reset after the first boot stalled\)$/,
+      ),
+      hint: expect.stringContaining(`serial.log in ${paths.dir}: `),
+    });
+    expect(failed.hint).toContain('`tnbuild vm stop stuck`');
+    expect(failed.details).toContain('QEMU: the guest is running');
+    expect(warnings).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^stuck's boot stalled \\(.*\\): reset it to boot again; the stalled boot's boot-1-serial\\.log and boot-1-guest-state\\.txt are in ${escapeRegExp(paths.dir)}$`,
+        ),
+      ),
+    ]);
+    // The reset booted the disk again: its line twice in the log, once in the first boot's copy.
+    const log = await readFile(paths.serialLog, 'utf8');
+    expect(log.split('kernel says hello')).toHaveLength(3);
+    expect(await readFile(join(paths.dir, 'boot-1-serial.log'), 'utf8')).toBe(
+      'stall-test: kernel says hello\r\n',
+    );
+    expect((await stat(join(paths.dir, 'boot-1-serial.log'))).mode & 0o777).toBe(0o600);
+    const state = await readFile(join(paths.dir, 'boot-1-guest-state.txt'), 'utf8');
+    expect(state).toMatch(/^the guest's console printed nothing for .* and it takes no TCP on port 22\n/);
+    expect(state).toContain('SYN_SENT');
+    expect((await vmStatus('stuck', { vmsRoot: sandbox.vmsRoot })).state).toBe('running');
   });
 
   it('never signals a process that merely reuses the pid in a stale pid file', async () => {
