@@ -31,6 +31,15 @@ afterEach(async () => {
     await stopVm(name, { vmsRoot: sandbox.vmsRoot, deadlineMs: 0 }).catch(() => {});
 });
 
+/** A runner standing in for `ssh`: every attempt fails with exit 255 and `stderr`. */
+function sshFailing(stderr: string) {
+  return {
+    async run(file: string) {
+      return { command: file, exitCode: 255, stdout: '', stderr };
+    },
+  };
+}
+
 /** Alive and not a zombie (a daemonized QEMU's parent is init, which reaps it a moment later). */
 function isAlive(pid: number | undefined): boolean {
   if (pid === undefined) return false;
@@ -220,26 +229,15 @@ describe('VM lifecycle on a real QEMU', () => {
       expect.arrayContaining(['BatchMode=yes', 'HostKeyAlias=waiting', 'StrictHostKeyChecking=yes', 'true']),
     );
 
-    const spoofed = {
-      async run(file: string) {
-        return {
-          command: file,
-          exitCode: 255,
-          stdout: '',
-          stderr: '@@@ WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED! @@@\nHost key verification failed.\n',
-        };
-      },
-    };
+    const spoofed = sshFailing(
+      '@@@ WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED! @@@\nHost key verification failed.\n',
+    );
     await expect(
       waitForVmSsh('waiting', { vmsRoot: sandbox.vmsRoot, runner: spoofed }),
     ).rejects.toMatchObject({ code: 'TNB403' });
 
     // The deadline passes with QEMU running and nothing booted: the error says what QEMU saw of the guest.
-    const silent = {
-      async run(file: string) {
-        return { command: file, stdout: '', ...bannerTimeout };
-      },
-    };
+    const silent = sshFailing(bannerTimeout.stderr);
     const timedOut = await waitForVmSsh('waiting', {
       vmsRoot: sandbox.vmsRoot,
       runner: silent,
@@ -252,11 +250,7 @@ describe('VM lifecycle on a real QEMU', () => {
     );
 
     await stopVm('waiting', { vmsRoot: sandbox.vmsRoot, deadlineMs: 0 });
-    const refused = {
-      async run(file: string) {
-        return { command: file, exitCode: 255, stdout: '', stderr: 'Connection refused\n' };
-      },
-    };
+    const refused = sshFailing('Connection refused\n');
     await expect(
       waitForVmSsh('waiting', { vmsRoot: sandbox.vmsRoot, runner: refused }),
     ).rejects.toMatchObject({
@@ -273,16 +267,7 @@ describe('VM lifecycle on a real QEMU', () => {
     await writeFile(paths.serialLog, 'an earlier boot\n', { mode: 0o600 });
     const bootStartSize = (await stat(paths.serialLog)).size;
     await start(sandbox, 'stuck');
-    const noBanner = {
-      async run(file: string) {
-        return {
-          command: file,
-          exitCode: 255,
-          stdout: '',
-          stderr: 'Connection timed out during banner exchange\n',
-        };
-      },
-    };
+    const noBanner = sshFailing('Connection timed out during banner exchange\n');
     const warnings: string[] = [];
     const began = Date.now();
     const failed = await waitForVmSsh('stuck', {
