@@ -46,11 +46,16 @@ export const sizeOf = (path: string): Promise<number> =>
     () => 0,
   );
 
-/** QEMU's reset button: the machine boots again from its disk, its seed still attached. */
+/**
+ * QEMU's reset button: the machine boots again from its disk, its seed still attached. A machine QEMU holds paused
+ * (stopped over QMP, a disk error, a guest panic) would stay paused through the reset, so it is let run.
+ */
 async function resetMachine(qmpSocket: string): Promise<void> {
   const qmp = await QmpClient.connect(qmpSocket);
   try {
     await qmp.execute('system_reset');
+    const status = (await qmp.execute('query-status')) as { running?: boolean };
+    if (status.running !== true) await qmp.execute('cont');
   } finally {
     qmp.close();
   }

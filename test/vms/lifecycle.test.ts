@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
 import { pickFreePort } from '../../builders/free-port.ts';
+import { QmpClient } from '../../builders/qmp-client.ts';
 import { bannerWaitSeconds } from '../../builders/ssh-banner.ts';
 import { escapeRegExp } from '../../host/escape-regexp.ts';
 import { destroyVm } from '../../vms/destroy-vm.ts';
@@ -267,6 +268,14 @@ describe('VM lifecycle on a real QEMU', () => {
     await writeFile(paths.serialLog, 'an earlier boot\n', { mode: 0o600 });
     const bootStartSize = (await stat(paths.serialLog)).size;
     await start(sandbox, 'stuck');
+    // Once it printed, QEMU holds it paused too: the reset must let it run again.
+    for (let waited = 0; waited < 30_000; waited += 100) {
+      if ((await readFile(paths.serialLog, 'utf8')).includes('kernel says hello')) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const qmp = await QmpClient.connect(paths.qmpSocket);
+    await qmp.execute('stop');
+    qmp.close();
     const noBanner = sshFailing('Connection timed out during banner exchange\n');
     const warnings: string[] = [];
     const began = Date.now();
@@ -296,7 +305,7 @@ describe('VM lifecycle on a real QEMU', () => {
         ),
       ),
     ]);
-    // The reset booted the disk again: its line twice in the log, once in the first boot's copy.
+    // The reset booted the disk again and it ran: its line twice in the log, once in the first boot's copy.
     const log = await readFile(paths.serialLog, 'utf8');
     expect(log.split('kernel says hello')).toHaveLength(3);
     expect(await readFile(join(paths.dir, 'boot-1-serial.log'), 'utf8')).toBe(
@@ -305,6 +314,7 @@ describe('VM lifecycle on a real QEMU', () => {
     expect((await stat(join(paths.dir, 'boot-1-serial.log'))).mode & 0o777).toBe(0o600);
     const state = await readFile(join(paths.dir, 'boot-1-guest-state.txt'), 'utf8');
     expect(state).toMatch(/^the guest's console printed nothing for .* and it takes no TCP on port 22\n/);
+    expect(state).toContain('QEMU: the guest is paused');
     expect(state).toContain('SYN_SENT');
     expect((await vmStatus('stuck', { vmsRoot: sandbox.vmsRoot })).state).toBe('running');
   });
