@@ -15,6 +15,14 @@ export function stalledTwiceHint(folder = 'the log folder'): string {
   return `Read boot-1-serial.log and serial.log in ${folder}: where each boot's console stopped is the guest's fault to fix. On a host this busy, a larger TNBUILD_BOOT_STALL gives a slow boot more time.`;
 }
 
+/** How far a log has grown, 0 when there is none yet: where the next boot's console begins in a log QEMU appends to. */
+export function logSize(path: string): Promise<number> {
+  return stat(path).then(
+    (stats) => stats.size,
+    () => 0,
+  );
+}
+
 export interface BootStallOptions extends GuestStateOptions {
   /** The serial log QEMU appends the guest's console to. */
   readonly serialLog: string;
@@ -54,10 +62,7 @@ export function watchBootStall(options: BootStallOptions): BootStallWatch {
   let stall: BootStall | undefined;
 
   const poll = async (): Promise<void> => {
-    const size = await stat(options.serialLog).then(
-      (stats) => stats.size,
-      () => 0,
-    );
+    const size = await logSize(options.serialLog);
     if (size !== lastSize) {
       lastSize = size;
       lastChange = Date.now();

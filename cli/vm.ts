@@ -41,11 +41,18 @@ export async function vm(
     case 'start': {
       const { startVm } = await import('../vms/start-vm.ts');
       const name = need('a VM name');
-      const watch = options.wait ? await bootWatchFor(name) : undefined;
+      // Read before QEMU starts: a bad value starts nothing.
+      const bootStallMs = options.wait ? await bootStallSetting() : undefined;
       const status = await startVm(name);
       const started = `started ${formatStatus(status)}`;
-      if (!watch) return [started];
-      return [started, await waitForLogin(status.name, options, watch)];
+      if (!options.wait) return [started];
+      return [
+        started,
+        await waitForLogin(status.name, options, {
+          bootStartSize: status.bootStartSize,
+          ...(bootStallMs !== undefined && { bootStallMs }),
+        }),
+      ];
     }
     case 'stop': {
       const { stopVm } = await import('../vms/stop-vm.ts');
@@ -91,19 +98,10 @@ export async function vm(
   }
 }
 
-/**
- * What `vm start --wait` watches the boot with, taken before QEMU starts: TNBUILD_BOOT_STALL (a bad value fails
- * before anything boots) and where this boot's console begins in the serial log every boot appends to.
- */
-async function bootWatchFor(name: string): Promise<{ bootStallMs?: number; bootStartSize: number }> {
+/** `TNBUILD_BOOT_STALL` for `vm start --wait`, in ms; undefined for the default. */
+async function bootStallSetting(): Promise<number | undefined> {
   const { bootStallFromEnv } = await import('./boot-stall-env.ts');
-  const { loadVm } = await import('../vms/vm-status.ts');
-  const { resolveVmsRoot } = await import('../vms/vms-root.ts');
-  const { sizeOf } = await import('../vms/wait-for-vm-ssh.ts');
-  const bootStallMs = bootStallFromEnv(process.env.TNBUILD_BOOT_STALL);
-  const { paths } = await loadVm(name, resolveVmsRoot());
-  const bootStartSize = await sizeOf(paths.serialLog);
-  return { ...(bootStallMs !== undefined && { bootStallMs }), bootStartSize };
+  return bootStallFromEnv(process.env.TNBUILD_BOOT_STALL);
 }
 
 /** `vm start --wait`: polls SSH with the user's key and the pinned host key, as `tnbuild vm ssh` would log in. */

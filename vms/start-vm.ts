@@ -1,4 +1,4 @@
-import { access, chmod, rm, writeFile } from 'node:fs/promises';
+import { access, chmod, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { TnbuildError } from '../errors/index.ts';
 import type { CommandRunner } from '../host/command-runner.ts';
@@ -10,6 +10,11 @@ import { readRunningPid } from './vm-process.ts';
 import type { VmRecord } from './vm-record.ts';
 import { loadVm, type VmStatus, vmStatus } from './vm-status.ts';
 import { resolveVmsRoot } from './vms-root.ts';
+
+/** A started VM: its status, and where this boot's console begins in `serial.log`, which every boot appends to. */
+export interface StartedVm extends VmStatus {
+  readonly bootStartSize: number;
+}
 
 export interface StartVmOptions {
   readonly vmsRoot?: string;
@@ -71,7 +76,7 @@ async function checkPorts(record: VmRecord, vmsRoot: string): Promise<void> {
  * Starts the VM in the background by running its start script, after the checks that make QEMU's own failures
  * readable: not already running (TNB504), the backing file there (TNB505), every forwarded port free (TNB506).
  */
-export async function startVm(name: string, options: StartVmOptions = {}): Promise<VmStatus> {
+export async function startVm(name: string, options: StartVmOptions = {}): Promise<StartedVm> {
   const vmsRoot = options.vmsRoot ?? resolveVmsRoot();
   const runner = options.runner ?? execaCommandRunner;
   const { record, paths } = await loadVm(name, vmsRoot);
@@ -83,6 +88,7 @@ export async function startVm(name: string, options: StartVmOptions = {}): Promi
   // QEMU appends to the serial log and keeps the mode of a file that exists: the console is its owner's only.
   await writeFile(paths.serialLog, '', { flag: 'a', mode: 0o600 });
   await chmod(paths.serialLog, 0o600);
+  const bootStartSize = (await stat(paths.serialLog)).size;
   const result = await runner.run('sh', [paths.startScript], { reject: false, timeout: 60_000 });
   if (result.exitCode !== 0) {
     const stderr = result.stderr.trimEnd().split('\n').slice(-10);
@@ -95,5 +101,5 @@ export async function startVm(name: string, options: StartVmOptions = {}): Promi
       details: [`command: sh ${paths.startScript}`, ...stderr],
     });
   }
-  return vmStatus(name, { vmsRoot });
+  return { ...(await vmStatus(name, { vmsRoot })), bootStartSize };
 }

@@ -1,9 +1,9 @@
-import { stat } from 'node:fs/promises';
 import {
   type BootStall,
   type BootStallWatch,
   DEFAULT_BOOT_STALL_MS,
   keepStalledBoot,
+  logSize,
   stalledTwiceHint,
   watchBootStall,
 } from '../builders/boot-stall.ts';
@@ -31,20 +31,13 @@ export interface WaitForVmSshOptions extends Omit<SshVmOptions, 'command'> {
    * once (`onWarning` says so), and a second stall is TNB400 at once. @default 180000
    */
   readonly bootStallMs?: number;
-  /** The serial log's size when this boot began (it appends every boot). @default its size when the wait begins */
+  /** Where this boot's console begins in the serial log (`startVm`'s `bootStartSize`). @default its size when the wait begins */
   readonly bootStartSize?: number;
   readonly onWarning?: (message: string) => void;
 }
 
 const HOST_KEY_CHANGED = /REMOTE HOST IDENTIFICATION HAS CHANGED|Host key verification failed/;
 const BANNER_TIMED_OUT = /timed out during banner exchange/;
-
-/** How far a log has grown (0 when there is none yet): where the next boot's console will begin. */
-export const sizeOf = (path: string): Promise<number> =>
-  stat(path).then(
-    (stats) => stats.size,
-    () => 0,
-  );
 
 /**
  * QEMU's reset button: the machine boots again from its disk, its seed still attached. A machine QEMU holds paused
@@ -90,7 +83,7 @@ export async function waitForVmSsh(name: string, options: WaitForVmSshOptions = 
       startSize,
     });
   const started = Date.now();
-  let bootStart = options.bootStartSize ?? (await sizeOf(paths.serialLog));
+  let bootStart = options.bootStartSize ?? (await logSize(paths.serialLog));
   let watch = watchFrom(bootStart);
   let reset = false;
   let deadline = started + deadlineMs;
@@ -100,11 +93,12 @@ export async function waitForVmSsh(name: string, options: WaitForVmSshOptions = 
   /** The first stall: the console kept, the machine reset, watched again from the log's end. */
   const bootAgain = async (stall: BootStall): Promise<void> => {
     const kept = await keepStalledBoot(paths.dir, paths.serialLog, 1, stall, bootStart);
-    bootStart = await sizeOf(paths.serialLog);
+    bootStart = await logSize(paths.serialLog);
     await resetMachine(paths.qmpSocket);
-    options.onWarning?.(
-      `${name}'s boot stalled (${stall.reason}): reset it to boot again; the stalled boot's ${kept.join(' and ')} are in ${paths.dir}`,
-    );
+    const where = kept.length
+      ? `the stalled boot's ${kept.join(' and ')} are in ${paths.dir}`
+      : `the stalled boot's console could not be kept in ${paths.dir}; it is in ${paths.serialLog}`;
+    options.onWarning?.(`${name}'s boot stalled (${stall.reason}): reset it to boot again; ${where}`);
     reset = true;
     watch = watchFrom(bootStart);
     deadline = Date.now() + deadlineMs;

@@ -266,8 +266,8 @@ describe('VM lifecycle on a real QEMU', () => {
     const { paths } = await createTestVm(sandbox, 'stuck');
     // An earlier boot's console, which the kept console must leave out (the log appends every boot).
     await writeFile(paths.serialLog, 'an earlier boot\n', { mode: 0o600 });
-    const bootStartSize = (await stat(paths.serialLog)).size;
-    await start(sandbox, 'stuck');
+    const { bootStartSize } = await start(sandbox, 'stuck');
+    expect(bootStartSize).toBe('an earlier boot\n'.length);
     // Once it printed, QEMU holds it paused too: the reset must let it run again.
     for (let waited = 0; waited < 30_000; waited += 100) {
       if ((await readFile(paths.serialLog, 'utf8')).includes('kernel says hello')) break;
