@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -10,6 +10,7 @@ import {
   pickFreePort,
   scriptDriver,
 } from '../../builders/index.ts';
+import { QmpClient } from '../../builders/qmp-client.ts';
 import { execaCommandRunner } from '../../host/execa-command-runner.ts';
 import { connectSsh, type SshSession } from '../../provisioners/index.ts';
 import {
@@ -37,6 +38,7 @@ import {
   vmStatus,
   waitForVmSsh,
 } from '../../vms/index.ts';
+import { isolatedEnv, runCli } from '../helpers/run-cli.ts';
 import './helpers/guest-fixture.ts';
 
 // The whole template → clone story on real guests under TCG: install the offline Debian test guest, seal it into a
@@ -158,6 +160,19 @@ async function readFromImage(template: Template, paths: readonly string[]): Prom
     await rm(raw, { force: true });
   }
   return out;
+}
+
+/** The serial log from byte `from` on: one boot's console, as every boot appends to the same file. */
+async function consoleFrom(path: string, from: number): Promise<string> {
+  const file = await open(path, 'r');
+  try {
+    const { size } = await file.stat();
+    const buffer = Buffer.alloc(Math.max(0, size - from));
+    await file.read(buffer, 0, buffer.length, from);
+    return buffer.toString('latin1');
+  } finally {
+    await file.close();
+  }
 }
 
 /** Runs a command in the clone through the real `ssh` and the argv `tnbuild vm ssh` uses (pinned host key). */
@@ -419,6 +434,48 @@ describe('templates and clones on the offline Debian guest (TCG)', () => {
     );
     expect(spoof.exitCode).toBe(255);
     expect(spoof.stderr).toMatch(/REMOTE HOST IDENTIFICATION HAS CHANGED|Host key verification failed/);
+  });
+
+  it('vm start --wait on a clone frozen mid-boot (QMP stop): one reset, a warning naming its folder, then the user is in', async () => {
+    const stopped = await stopVm('node-a', { vmsRoot, deadlineMs: 120_000 });
+    expect(stopped.method).toBe('acpi');
+    const paths = vmPaths(vmsRoot, 'node-a');
+    const bootStart = (await stat(paths.serialLog)).size;
+    const start = runCli(
+      ['vm', 'start', 'node-a', '--wait', '--key', `${userKeyPath}.pub`],
+      isolatedEnv(work, { TNBUILD_VMS_DIR: vmsRoot, TNBUILD_BOOT_STALL: '20' }),
+      [],
+    );
+    // Frozen once this boot's kernel has printed its banner: the console then stays silent, and no TCP is taken.
+    let printed = false;
+    for (let waited = 0; !printed && waited < 300_000; waited += 250) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      printed = (await consoleFrom(paths.serialLog, bootStart)).includes('Linux version');
+    }
+    expect(printed, 'the boot printed its kernel banner').toBe(true);
+    const qmp = await QmpClient.connect(paths.qmpSocket);
+    await qmp.execute('stop');
+    qmp.close();
+
+    const result = await start;
+    expect(result.exitCode, result.out).toBe(0);
+    expect(result.out).toMatch(
+      /^warning: node-a's boot stalled \(the guest's console printed nothing for \d+ s and it takes no TCP on port 22\): reset it to boot again; the stalled boot's boot-1-serial\.log and boot-1-guest-state\.txt are in (\S+)$/m,
+    );
+    expect(result.out).toContain(paths.dir);
+    expect(result.out).toMatch(/^node-a answers SSH after \d+\.\d s: `tnbuild vm ssh node-a`$/m);
+    const kept = await readFile(join(paths.dir, 'boot-1-serial.log'), 'latin1');
+    // This boot's console alone: one kernel banner, not the earlier boots' as well.
+    expect(kept.match(/Linux version/g)).toHaveLength(1);
+    expect((await stat(join(paths.dir, 'boot-1-serial.log'))).mode & 0o777).toBe(0o600);
+    expect(await readFile(join(paths.dir, 'boot-1-guest-state.txt'), 'utf8')).toMatch(
+      /^the guest's console printed nothing for \d+ s.*\nQEMU: the guest is paused\n.*SYN_SENT/,
+    );
+    // The reset booted the same disk again: a second banner after the frozen one, the clone's own identity.
+    expect((await consoleFrom(paths.serialLog, bootStart)).match(/Linux version/g)).toHaveLength(2);
+    const { stdout } = await sshIn('node-a', 'hostname; ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub');
+    expect(stdout).toContain('node-a');
+    expect(stdout).toContain((await vmStatus('node-a', { vmsRoot })).hostKeyFingerprint);
   });
 
   it('stops both gracefully; refuses to remove the template they use; destroying them leaves it intact', async () => {
