@@ -225,7 +225,7 @@ describe('templates and clones on the offline Debian guest (TCG)', () => {
       const session = await connectSsh(sshTarget(guest.ssh));
       await mustExec(
         session,
-        'useradd -m -s /bin/sh warden && install -d -m 700 -o warden -g warden /home/warden/.ssh',
+        'useradd -m -s /bin/sh -G systemd-journal warden && install -d -m 700 -o warden -g warden /home/warden/.ssh',
       );
       await session.writeFile('/home/warden/.ssh/authorized_keys', `${KEEPER_KEY}\n`, { mode: 0o600 });
       await mustExec(
@@ -476,6 +476,50 @@ describe('templates and clones on the offline Debian guest (TCG)', () => {
     const { stdout } = await sshIn('node-a', 'hostname; ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub');
     expect(stdout).toContain('node-a');
     expect(stdout).toContain((await vmStatus('node-a', { vmsRoot })).hostKeyFingerprint);
+  });
+
+  it('a clone whose network is down for its first 150 s asks for DHCP again 20 s after its first minute failed, and lets the user in once it is back', async () => {
+    const stopped = await stopVm('node-b', { vmsRoot, deadlineMs: 120_000 });
+    expect(stopped.method).toBe('acpi');
+    const paths = vmPaths(vmsRoot, 'node-b');
+    await startVm('node-b', { vmsRoot });
+    const qmp = await QmpClient.connect(paths.qmpSocket);
+    try {
+      await qmp.execute('set_link', { name: 'net0', up: false });
+      // Long enough for dhclient's minute (its `timeout`) to pass unanswered, even on a slow boot.
+      await new Promise((resolve) => setTimeout(resolve, 150_000));
+      await qmp.execute('set_link', { name: 'net0', up: true });
+    } finally {
+      qmp.close();
+    }
+    // The stall watch stays out of it: this boot is meant to be silent and unreachable for a while.
+    const ms = await waitForVmSsh('node-b', {
+      vmsRoot,
+      identityFile: userKeyPath,
+      deadlineMs: 600_000,
+      bootStallMs: 600_000,
+    });
+    console.info(`node-b: SSH ${(ms / 1000).toFixed(1)} s after its link came back`);
+    // warden is in systemd-journal (the base step), so it reads the system's journal.
+    const { stdout } = await sshIn(
+      'node-b',
+      'journalctl -b --no-pager -o short-monotonic -t dhclient | grep -E "sleeping|DHCPDISCOVER|bound to"',
+    );
+    // [  92.912345] host dhclient[512]: No working leases in persistent database - sleeping.
+    const events = stdout
+      .trim()
+      .split('\n')
+      .map((line) => ({ at: Number(/^\[\s*([\d.]+)\]/.exec(line)?.[1]), line }));
+    const sleeping = events.findIndex((event) => event.line.includes('sleeping'));
+    expect(sleeping, stdout).toBeGreaterThanOrEqual(0);
+    const askedAgain = events.slice(sleeping).find((event) => event.line.includes('DHCPDISCOVER'));
+    expect(askedAgain, stdout).toBeDefined();
+    // retry 20 in the guest's dhclient.conf; dhclient's default is 300 s, which left it silent for five minutes.
+    expect(askedAgain!.at - events[sleeping]!.at, stdout).toBeLessThan(60);
+    expect(
+      events.slice(sleeping).some((event) => event.line.includes('bound to')),
+      stdout,
+    ).toBe(true);
   });
 
   it('stops both gracefully; refuses to remove the template they use; destroying them leaves it intact', async () => {
