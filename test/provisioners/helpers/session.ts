@@ -33,7 +33,9 @@ export function connectTo(sshd: TestSshd, extra: Partial<SshConnectOptions> = {}
 export async function makeSandbox(): Promise<{ dir: string; remove: () => Promise<void> }> {
   const dir = await mkdtemp(path.join(tmpdir(), 'tnb-guest-'));
   await chmod(dir, 0o755);
-  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+  // A guest command a test left running (a step whose connection was cut, by design) may still write into the
+  // sandbox while it is removed (ENOTEMPTY): rm tries again, up to 5 times, 200 ms more apart each time.
+  return { dir, remove: () => rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 }) };
 }
 
 /** A throwaway account with a plain /bin/sh (`useradd -m -s /bin/sh`), removed with its home afterwards. */
